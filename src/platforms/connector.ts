@@ -1,0 +1,83 @@
+/**
+ * The contract every platform meets. The pipeline only ever talks to a {@link PlatformAdapter}; each
+ * platform folder (`x/`, `linkedin/`, `tiktok/`) provides one, built from its HTTP client
+ * (`client.ts`), its zod schemas, its normalizer, its error classifier and its poller.
+ */
+import type { Platform, ResourceType } from '../domain/platform.js';
+import type { PollEvent, QuarantinedItem } from '../domain/poll-event.js';
+
+/** What a credential provider hands out for one (clientId, platform). Never stored anywhere. */
+export interface Credentials {
+  accessToken: string;
+  /**
+   * The platform account the token acts for, where an API needs it as a parameter
+   * (TikTok Business `business_id`). Not secret.
+   */
+  accountId?: string;
+}
+
+/** Looks up a client's token when a request is about to be made. */
+export interface CredentialProvider {
+  getCredentials(clientId: string, platform: Platform): Promise<Credentials>;
+}
+
+/** What a response said about the rate budget (all optional: platforms differ). */
+export interface RateLimitInfo {
+  /** Requests allowed in the window. */
+  limit?: number;
+  /** Requests left in the window. */
+  remaining?: number;
+  /** When the window resets, epoch ms. */
+  resetAtMs?: number;
+  /** How long to wait before the next request (Retry-After, cool-down). */
+  retryAfterMs?: number;
+}
+
+/** A parsed response body with its status and rate-limit signals. */
+export interface ConnectorResponse<T> {
+  status: number;
+  body: T;
+  rateLimit: RateLimitInfo | null;
+}
+
+/** One page request for one resource, from its stored polling state. */
+export interface PageRequest {
+  clientId: string;
+  resourceType: ResourceType;
+  resourceId?: string;
+  /** The committed cursor (the checkpoint of everything emitted so far), or null on first poll. */
+  cursor: string | null;
+  /** Where a walk in progress continues; null starts a new walk from `cursor`. */
+  pageToken: string | null;
+}
+
+/** What one page gave. */
+export interface PageResult {
+  /** Valid items, normalized, newest first where the platform sorts. May repeat earlier items. */
+  events: PollEvent[];
+  /** Items that failed validation (counted, kept, not emitted). */
+  quarantined: QuarantinedItem[];
+  /** The next page of this walk, or null when the walk is caught up. */
+  nextPageToken: string | null;
+  /**
+   * The cursor this page supports committing once the walk ends (for the first page of a walk: its
+   * newest position). null: this page says nothing new about the cursor.
+   */
+  cursorCandidate: string | null;
+  /** The rate-limit signals of the response. */
+  rateLimit: RateLimitInfo | null;
+}
+
+/** A platform, as the pipeline sees it. */
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  /** The rate-limit endpoint key a resource type's requests are charged to (e.g. `mentions`). */
+  endpointOf(resourceType: ResourceType): string;
+  /** Fetch one page for a resource. Rejects with a PlatformError. */
+  fetchPage(request: PageRequest): Promise<PageResult>;
+  /**
+   * Of two cursors, the one further along (cursors are platform-specific: X ids compare as
+   * BigInt, times as numbers). Used so a cursor never moves backwards.
+   */
+  maxCursor(a: string | null, b: string | null): string | null;
+}
