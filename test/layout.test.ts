@@ -17,7 +17,7 @@ describe('test file layout', () => {
       .filter((f) => !f.startsWith('test/fixtures/') && !f.startsWith('test/helpers/'));
     const misnamed = candidates.filter(
       (f) =>
-        /\.(spec|test)\.[cm]?[jt]sx?$/.test(f) && !f.endsWith('.test.ts') ||
+        (/\.(spec|test)\.[cm]?[jt]sx?$/.test(f) && !f.endsWith('.test.ts')) ||
         (f.startsWith('test/') && f.endsWith('.ts') && !f.endsWith('.test.ts')) ||
         /\.integration\.ts$/.test(f),
     );

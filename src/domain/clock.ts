@@ -32,7 +32,8 @@ export class ManualClock implements Clock {
 
   /** Jump to an absolute time (not earlier than now). */
   set(ms: number): void {
-    if (ms < this.#nowMs) throw new Error(`ManualClock cannot go backwards (${ms} < ${this.#nowMs})`);
+    if (ms < this.#nowMs)
+      throw new Error(`ManualClock cannot go backwards (${ms} < ${this.#nowMs})`);
     this.#nowMs = ms;
   }
 }

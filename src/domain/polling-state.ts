@@ -16,6 +16,7 @@ import {
 import { PLATFORM_ERROR_CODES, ValidationError, type PlatformErrorCode } from './errors.js';
 import { PlatformSchema, ResourceTypeSchema } from './platform.js';
 import {
+  CLIENT_ID_PATTERN,
   ClientIdSchema,
   CURSOR_PATTERN,
   deriveStateId,
@@ -32,7 +33,7 @@ export const PollingStatusSchema = z.enum(POLLING_STATUSES);
 /** `active` polls on schedule; `backing_off` after failures; the other two are not scheduled. */
 export type PollingStatus = z.infer<typeof PollingStatusSchema>;
 
-const isoDate = z.iso.datetime({ offset: false }).transform((s) => new Date(s));
+const isoDate = z.iso.datetime({ offset: false, precision: 3 }).transform((s) => new Date(s));
 const cursorString = z.string().regex(CURSOR_PATTERN, 'not a valid cursor');
 
 /**
@@ -204,7 +205,11 @@ export function updatePollingState(
     const itemsFound = result.itemsFound ?? 0;
     const newItems = result.newItems ?? itemsFound;
     const emptyPolls = newItems > 0 ? 0 : state.emptyPolls + 1;
-    const intervalMs = computeAdaptiveIntervalMs(p.intervalMs, newItems > 0 ? 0 : emptyPolls, p.adaptive);
+    const intervalMs = computeAdaptiveIntervalMs(
+      p.intervalMs,
+      newItems > 0 ? 0 : emptyPolls,
+      p.adaptive,
+    );
     const nextPollAtMs =
       pageToken !== null ? nowMs : nowMs + addPositiveJitter(intervalMs, p.jitterRatio, p.random);
     return {
@@ -246,7 +251,10 @@ export function updatePollingState(
       const delayMs =
         consecutiveErrors >= p.maxErrors
           ? addPositiveJitter(p.probeIntervalMs, p.jitterRatio, p.random)
-          : Math.max(computeBackoffMs(consecutiveErrors, p.backoff, p.random), result.retryAfterMs ?? 0);
+          : Math.max(
+              computeBackoffMs(consecutiveErrors, p.backoff, p.random),
+              result.retryAfterMs ?? 0,
+            );
       return {
         ...base,
         lastPolledAt: now,
@@ -284,6 +292,58 @@ export function serializePollingState(state: PollingState): string {
   return JSON.stringify(state);
 }
 
+const STORED_KEYS = new Set(Object.keys(StoredPollingStateSchema.shape));
+const REQUIRED_KEYS = [...STORED_KEYS].filter((k) => k !== 'resourceId');
+const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const STATUSES: ReadonlySet<unknown> = new Set(POLLING_STATUSES);
+const ERROR_CODES: ReadonlySet<unknown> = new Set(PLATFORM_ERROR_CODES);
+const PLATFORM_SET: ReadonlySet<unknown> = new Set(PlatformSchema.options);
+const TYPE_SET: ReadonlySet<unknown> = new Set(ResourceTypeSchema.options);
+
+/**
+ * A fast structural check of a stored state with the same rules as StoredPollingStateSchema.
+ * Why by hand: a scheduler tick reads up to thousands of states and zod costs ~10 µs each; this
+ * costs well under one. The zod schema stays the contract: on any failure it is run to produce the
+ * detailed message, and a test checks that both accept and reject the same values.
+ */
+function isStoredPollingStateShape(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (!STORED_KEYS.has(k)) return false;
+  for (const k of REQUIRED_KEYS) if (!(k in o)) return false;
+  const isDate = (x: unknown): boolean =>
+    typeof x === 'string' && ISO_UTC_MS.test(x) && !Number.isNaN(Date.parse(x));
+  const isCount = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
+  const isCursorOrNull = (x: unknown): boolean =>
+    x === null || (typeof x === 'string' && CURSOR_PATTERN.test(x));
+  return (
+    typeof o.id === 'string' &&
+    STATE_ID_PATTERN.test(o.id) &&
+    typeof o.clientId === 'string' &&
+    CLIENT_ID_PATTERN.test(o.clientId) &&
+    PLATFORM_SET.has(o.platform) &&
+    TYPE_SET.has(o.resourceType) &&
+    (o.resourceId === undefined ||
+      (typeof o.resourceId === 'string' &&
+        o.resourceId.length >= 1 &&
+        o.resourceId.length <= 128)) &&
+    isCursorOrNull(o.cursor) &&
+    isCursorOrNull(o.pageToken) &&
+    isCursorOrNull(o.pendingCursor) &&
+    (o.lastPolledAt === null || isDate(o.lastPolledAt)) &&
+    isDate(o.nextPollAt) &&
+    isCount(o.lastItemCount) &&
+    isCount(o.emptyPolls) &&
+    isCount(o.consecutiveErrors) &&
+    (o.lastError === null || (typeof o.lastError === 'string' && o.lastError.length <= 1000)) &&
+    (o.lastErrorCode === null || ERROR_CODES.has(o.lastErrorCode)) &&
+    STATUSES.has(o.status) &&
+    isCount(o.version) &&
+    isDate(o.createdAt) &&
+    isDate(o.updatedAt)
+  );
+}
+
 /**
  * Parse a stored state. Throws a plain Error whose message says what is wrong; callers that know the
  * key wrap it in a CorruptStateError.
@@ -295,16 +355,23 @@ export function parsePollingState(json: string): PollingState {
   } catch (err) {
     throw new Error(`not JSON (${(err as Error).message})`, { cause: err });
   }
-  const parsed = StoredPollingStateSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-    );
+  if (isStoredPollingStateShape(raw)) {
+    const o = raw as Record<string, unknown> & PollingState;
+    const state: PollingState = {
+      ...o,
+      lastPolledAt: o.lastPolledAt === null ? null : new Date(o.lastPolledAt),
+      nextPollAt: new Date(o.nextPollAt),
+      createdAt: new Date(o.createdAt),
+      updatedAt: new Date(o.updatedAt),
+    };
+    return state;
   }
-  const { resourceId, ...rest } = parsed.data;
-  const state: PollingState = { ...rest };
-  if (resourceId !== undefined) state.resourceId = resourceId;
-  return state;
+  const parsed = StoredPollingStateSchema.safeParse(raw);
+  throw new Error(
+    parsed.success
+      ? 'does not match the stored polling state schema'
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+  );
 }
 
 /**

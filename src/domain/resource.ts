@@ -55,15 +55,18 @@ export function validateResourceRef(input: unknown): ValidResourceRef {
   else if (!CLIENT_ID_PATTERN.test(clientId)) {
     issues.push({
       field: 'clientId',
-      reason: 'must be 1-64 characters of letters, digits, "_", "-" or "." starting with a letter or digit',
+      reason:
+        'must be 1-64 characters of letters, digits, "_", "-" or "." starting with a letter or digit',
     });
   }
-  const platformOk = typeof platform === 'string' && (PLATFORMS as readonly string[]).includes(platform);
+  const platformOk =
+    typeof platform === 'string' && (PLATFORMS as readonly string[]).includes(platform);
   if (!platformOk) {
     issues.push({ field: 'platform', reason: `must be one of ${PLATFORMS.join(', ')}` });
   }
   const typeOk =
-    typeof resourceType === 'string' && (RESOURCE_TYPES as readonly string[]).includes(resourceType);
+    typeof resourceType === 'string' &&
+    (RESOURCE_TYPES as readonly string[]).includes(resourceType);
   if (!typeOk) {
     issues.push({ field: 'resourceType', reason: `must be one of ${RESOURCE_TYPES.join(', ')}` });
   }
@@ -73,13 +76,13 @@ export function validateResourceRef(input: unknown): ValidResourceRef {
     if (rule === undefined) {
       issues.push({
         field: 'resourceType',
-        reason: `${p} has no "${resourceType as string}" resource (it has ${resourceTypesOf(p).join(', ')})`,
+        reason: `${p} has no "${resourceType}" resource (it has ${resourceTypesOf(p).join(', ')})`,
       });
     } else if (rule === null) {
       if (resourceId !== undefined && resourceId !== null && resourceId !== '') {
         issues.push({
           field: 'resourceId',
-          reason: `must be absent: ${p} ${resourceType as string} is the account itself`,
+          reason: `must be absent: ${p} ${resourceType} is the account itself`,
         });
       }
     } else if (resourceId === undefined || resourceId === null || resourceId === '') {
@@ -140,7 +143,8 @@ export function isStateIdOfClient(stateId: string, clientId: string): boolean {
 
 /** The partition (0 ≤ k < partitions) of a state id; all of one client's states share it. */
 export function partitionOfStateId(stateId: string, partitions: number): number {
-  if (!STATE_ID_PATTERN.test(stateId)) throw new Error(`not a state id: ${JSON.stringify(stateId)}`);
+  if (!STATE_ID_PATTERN.test(stateId))
+    throw new Error(`not a state id: ${JSON.stringify(stateId)}`);
   return parseInt(stateId.slice(0, 8), 16) % partitions;
 }
 

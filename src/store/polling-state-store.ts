@@ -1,0 +1,465 @@
+/**
+ * PollingStateStore: polling states in Redis, with the per-platform due index and the per-client
+ * index, following the layout in `keys.ts`.
+ *
+ * Scale: nothing here lists all keys. Due selection reads one sorted set per partition with
+ * `ZRANGEBYSCORE … LIMIT`, so its cost grows with what is due, not with what is registered.
+ * Safety: every value read back is validated; a corrupt or foreign value is reported (with its key)
+ * through `onCorrupt` and skipped, and the other states keep working.
+ */
+import type { ChainableCommander, Redis } from 'ioredis';
+import { CorruptStateError, ValidationError } from '../domain/errors.js';
+import { PLATFORMS, type Platform } from '../domain/platform.js';
+import {
+  assertStorablePollingState,
+  createPollingState,
+  isSchedulable,
+  parsePollingState,
+  serializePollingState,
+  type CreatePollingStateParams,
+  type PollingState,
+} from '../domain/polling-state.js';
+import { isStateIdOfClient, STATE_ID_PATTERN } from '../domain/resource.js';
+import { StoreKeys, type StoreKeysOptions } from './keys.js';
+import { defineStoreScripts, runStoreScript } from './lua-scripts.js';
+
+/** Options of {@link PollingStateStore}. */
+export interface PollingStateStoreOptions extends StoreKeysOptions {
+  /** The connection (owned by the caller). */
+  redis: Redis;
+  /**
+   * Called for each corrupt or foreign value found under our keys (then skipped).
+   * @defaultValue emits a process warning
+   */
+  onCorrupt?: (err: CorruptStateError) => void;
+}
+
+/** Parameters of {@link PollingStateStore.getDueForPolling}. */
+export interface GetDueOptions {
+  platform: Platform;
+  /** Current time. */
+  now: Date;
+  /** Only states not polled within this interval (spec compatibility). */
+  intervalMs?: number;
+  /** Leave out states with at least this many consecutive errors. */
+  maxErrors?: number;
+  /** At most this many. @defaultValue 100 */
+  limit?: number;
+}
+
+/** Parameters of {@link PollingStateStore.claimDue}. */
+export interface ClaimDueOptions {
+  platform: Platform;
+  now: Date;
+  /** How long the claim holds the state out of the due set. */
+  leaseMs: number;
+  /** At most this many states in all. @defaultValue 100 */
+  limit?: number;
+}
+
+/** A state taken by {@link PollingStateStore.claimDue}. */
+export interface ClaimedState {
+  state: PollingState;
+  /** The lease end, epoch ms: together with the state id it identifies this claim. */
+  leaseUntilMs: number;
+  /** The state's due-set score before the claim (its due time), epoch ms. */
+  dueAtMs: number;
+}
+
+/** Outcome of {@link PollingStateStore.register}. */
+export interface RegisterResult {
+  /** False when the resource was registered already (nothing was written). */
+  created: boolean;
+  /** The stored state (the existing one when not created). */
+  state: PollingState;
+}
+
+/** Outcome of a conditional save. */
+export type SaveOutcome = 'saved' | 'conflict' | 'missing';
+
+const MAX_LIMIT = 10_000;
+
+/** Polling states in Redis. */
+export class PollingStateStore {
+  readonly keys: StoreKeys;
+  readonly #redis: Redis;
+  readonly #onCorrupt: (err: CorruptStateError) => void;
+  #rotation = 0;
+
+  constructor(options: PollingStateStoreOptions) {
+    this.keys = new StoreKeys(options);
+    this.#redis = options.redis;
+    this.#onCorrupt =
+      options.onCorrupt ?? ((err) => process.emitWarning(err.message, 'CorruptStateWarning'));
+    defineStoreScripts(this.#redis);
+  }
+
+  /**
+   * Create the state of a resource unless it exists (atomic create-if-absent: concurrent
+   * registrations of one resource make one state). Validates the registration.
+   */
+  async register(params: CreatePollingStateParams, now: Date): Promise<RegisterResult> {
+    const state = createPollingState(params, now);
+    const json = serializePollingState(state);
+    const reply = await runStoreScript(this.#redis, 'register', this.#indexKeys(state), [
+      state.id,
+      json,
+      state.nextPollAt.getTime(),
+    ]);
+    if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[1] !== 'string') {
+      throw new Error(`register script returned an unexpected reply: ${JSON.stringify(reply)}`);
+    }
+    const created = reply[0] === 1;
+    const stored = created ? state : this.#parse(this.keys.state(state.id), reply[1]);
+    if (stored === null) {
+      throw new CorruptStateError(this.keys.state(state.id), 'existing value is not a valid state');
+    }
+    return { created, state: stored };
+  }
+
+  /**
+   * Write a state (exactly the schema: an unknown field, such as a token, is rejected with a
+   * ValidationError) and keep the indexes in step. Unconditional.
+   */
+  async save(state: PollingState): Promise<void> {
+    await this.#save(state, '');
+  }
+
+  /** Write a state only if the stored version is `expectedVersion`. */
+  async saveIfVersion(state: PollingState, expectedVersion: number): Promise<SaveOutcome> {
+    return this.#save(state, String(expectedVersion));
+  }
+
+  async #save(state: PollingState, expected: string): Promise<SaveOutcome> {
+    assertStorablePollingState(state);
+    const reply = await runStoreScript(this.#redis, 'save', this.#indexKeys(state), [
+      state.id,
+      serializePollingState(state),
+      state.nextPollAt.getTime(),
+      isSchedulable(state) ? '1' : '0',
+      expected,
+    ]);
+    if (reply === 1) return 'saved';
+    if (reply === 0) return 'conflict';
+    if (reply === -1) return 'missing';
+    throw new Error(`save script returned an unexpected reply: ${JSON.stringify(reply)}`);
+  }
+
+  /**
+   * The state with this id, or null when there is none. Throws a CorruptStateError (naming the key)
+   * when the stored value is not a valid state.
+   */
+  async get(stateId: string): Promise<PollingState | null> {
+    if (!STATE_ID_PATTERN.test(stateId)) return null;
+    const key = this.keys.state(stateId);
+    const json = await this.#redis.get(key);
+    if (json === null) return null;
+    const state = this.#parseOrThrow(key, json);
+    if (state.id !== stateId) throw new CorruptStateError(key, `holds the state of ${state.id}`);
+    return state;
+  }
+
+  /**
+   * The state with this id if it belongs to `clientId`; null otherwise, whether it does not exist or
+   * is another client's (a caller cannot tell the two apart).
+   */
+  async getForClient(clientId: string, stateId: string): Promise<PollingState | null> {
+    if (!isStateIdOfClient(stateId, clientId)) return null;
+    const state = await this.get(stateId);
+    return state !== null && state.clientId === clientId ? state : null;
+  }
+
+  /** True when a state with this id exists. */
+  async exists(stateId: string): Promise<boolean> {
+    if (!STATE_ID_PATTERN.test(stateId)) return false;
+    return (await this.#redis.exists(this.keys.state(stateId))) === 1;
+  }
+
+  /** Delete a state and everything indexed under it. Returns true when it existed. */
+  async delete(stateId: string): Promise<boolean> {
+    if (!STATE_ID_PATTERN.test(stateId)) return false;
+    const stateKey = this.keys.state(stateId);
+    const json = await this.#redis.get(stateKey);
+    let clientId: string | null = null;
+    if (json !== null) {
+      try {
+        clientId = parsePollingState(json).clientId;
+      } catch (err) {
+        // A corrupt state is still deleted; only its client-index entry cannot be found.
+        this.#onCorrupt(new CorruptStateError(stateKey, (err as Error).message, { cause: err }));
+      }
+    }
+    const k = this.keys.partitionOf(stateId);
+    const clientKey =
+      clientId === null ? `${this.keys.base(k)}:client:` : this.keys.client(clientId);
+    const reply = await runStoreScript(
+      this.#redis,
+      'delete',
+      [
+        stateKey,
+        this.keys.seen(stateId),
+        clientKey,
+        this.keys.quarantine(k),
+        ...PLATFORMS.map((p) => this.keys.due(k, p)),
+      ],
+      [stateId],
+    );
+    return reply === 1;
+  }
+
+  /** Delete a state only if it belongs to `clientId`. */
+  async deleteForClient(clientId: string, stateId: string): Promise<boolean> {
+    const state = await this.getForClient(clientId, stateId);
+    return state === null ? false : this.delete(stateId);
+  }
+
+  /** The client's states on one platform (never another client's). */
+  async listByClientPlatform(clientId: string, platform: Platform): Promise<PollingState[]> {
+    const states = await this.listByClient(clientId);
+    return states.filter((s) => s.platform === platform);
+  }
+
+  /** All of a client's states (never another client's). */
+  async listByClient(clientId: string): Promise<PollingState[]> {
+    const ids = (await this.#redis.smembers(this.keys.client(clientId))).filter((id) =>
+      isStateIdOfClient(id, clientId),
+    );
+    const states = await this.#getMany(ids);
+    return states
+      .filter((s) => {
+        if (s.clientId === clientId) return true;
+        this.#onCorrupt(
+          new CorruptStateError(
+            this.keys.state(s.id),
+            `listed for client ${clientId} but is another client's`,
+          ),
+        );
+        return false;
+      })
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * States of a platform whose nextPollAt has passed, oldest due first. Reads, claims nothing.
+   * `intervalMs` additionally requires the last poll to be at least that long ago; `maxErrors`
+   * leaves out states with that many consecutive errors.
+   */
+  async getDueForPolling(options: GetDueOptions): Promise<PollingState[]> {
+    const limit = clampLimit(options.limit ?? 100);
+    const nowMs = options.now.getTime();
+    const pipeline = this.#redis.pipeline();
+    for (const k of this.keys.allPartitions()) {
+      pipeline.zrangebyscore(
+        this.keys.due(k, options.platform),
+        '-inf',
+        nowMs,
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        limit,
+      );
+    }
+    const entries: { id: string; score: number }[] = [];
+    for (const [err, reply] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const flat = reply as string[];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        entries.push({ id: flat[i] as string, score: Number(flat[i + 1]) });
+      }
+    }
+    entries.sort((a, b) => a.score - b.score);
+    const states = await this.#getMany(entries.map((e) => e.id));
+    return states
+      .filter((s) => s.platform === options.platform)
+      .filter(
+        (s) =>
+          options.intervalMs === undefined ||
+          s.lastPolledAt === null ||
+          s.lastPolledAt.getTime() <= nowMs - options.intervalMs,
+      )
+      .filter((s) => options.maxErrors === undefined || s.consecutiveErrors < options.maxErrors)
+      .slice(0, limit);
+  }
+
+  /**
+   * Atomically take up to `limit` due states of a platform, pushing each one's due score out to
+   * now + leaseMs so that no other scheduler claims it meanwhile. Spreads the limit over the
+   * partitions (further rounds top up from partitions that had more). States whose stored value is
+   * corrupt are moved out of the due index into the partition's quarantine and reported.
+   */
+  async claimDue(options: ClaimDueOptions): Promise<ClaimedState[]> {
+    if (!(options.leaseMs > 0)) throw new Error(`leaseMs must be > 0, got ${options.leaseMs}`);
+    const limit = clampLimit(options.limit ?? 100);
+    const nowMs = options.now.getTime();
+    const leaseUntilMs = nowMs + options.leaseMs;
+    const claimed: { id: string; dueAtMs: number }[] = [];
+    let candidates = this.keys.allPartitions();
+    while (candidates.length > 0 && claimed.length < limit) {
+      // Split what is left exactly over the candidate partitions, starting at a rotating offset so
+      // that the remainder does not always favour partition 0.
+      const remaining = limit - claimed.length;
+      const quotas = splitEvenly(remaining, candidates.length, this.#rotation++);
+      const asked = candidates
+        .map((k, i) => ({ k, quota: quotas[i] ?? 0 }))
+        .filter((c) => c.quota > 0);
+      const pipeline = this.#redis.pipeline();
+      for (const { k, quota } of asked) {
+        void runStoreScript(
+          pipeline,
+          'claim-due',
+          [this.keys.due(k, options.platform)],
+          [nowMs, leaseUntilMs, quota],
+        );
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const dry = new Set<number>();
+      replies.forEach(([err, reply], i) => {
+        if (err) throw err;
+        const flat = reply as string[];
+        for (let j = 0; j + 1 < flat.length; j += 2) {
+          claimed.push({ id: flat[j] as string, dueAtMs: Number(flat[j + 1]) });
+        }
+        const ask = asked[i];
+        if (ask !== undefined && flat.length / 2 < ask.quota) dry.add(ask.k);
+      });
+      // Either the limit is now met, or at least one asked partition ran dry: at most P rounds.
+      candidates = candidates.filter((k) => !dry.has(k));
+    }
+    const byId = new Map(
+      (
+        await this.#getMany(
+          claimed.map((c) => c.id),
+          true,
+        )
+      ).map((s) => [s.id, s]),
+    );
+    const out: ClaimedState[] = [];
+    for (const c of claimed) {
+      const state = byId.get(c.id);
+      if (state !== undefined) out.push({ state, leaseUntilMs, dueAtMs: c.dueAtMs });
+    }
+    return out.sort((a, b) => a.dueAtMs - b.dueAtMs);
+  }
+
+  /** Ids set aside as corrupt in each partition, with the reason. */
+  async listQuarantined(): Promise<{ stateId: string; reason: string }[]> {
+    const pipeline = this.#redis.pipeline();
+    for (const k of this.keys.allPartitions()) pipeline.hgetall(this.keys.quarantine(k));
+    const out: { stateId: string; reason: string }[] = [];
+    for (const [err, reply] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      for (const [stateId, reason] of Object.entries(reply as Record<string, string>)) {
+        out.push({ stateId, reason });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Read many states in one round trip. Missing ones are left out; corrupt ones are reported and
+   * left out (and, with `quarantine`, moved out of the due index into the quarantine hash).
+   */
+  async #getMany(ids: readonly string[], quarantine = false): Promise<PollingState[]> {
+    const valid = ids.filter((id) => STATE_ID_PATTERN.test(id));
+    if (valid.length === 0) return [];
+    // One MGET per partition (all its keys share a slot, so this stays Cluster-safe).
+    const byPartition = new Map<number, string[]>();
+    for (const id of valid) {
+      const k = this.keys.partitionOf(id);
+      const list = byPartition.get(k);
+      if (list === undefined) byPartition.set(k, [id]);
+      else list.push(id);
+    }
+    const pipeline = this.#redis.pipeline();
+    const order: string[] = [];
+    for (const ids of byPartition.values()) {
+      pipeline.mget(ids.map((id) => this.keys.state(id)));
+      order.push(...ids);
+    }
+    const values = new Map<string, string | null>();
+    let offset = 0;
+    for (const [err, reply] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      for (const v of reply as (string | null)[]) values.set(order[offset++] as string, v);
+    }
+    const states: PollingState[] = [];
+    const repairs: ((tx: ChainableCommander) => void)[] = [];
+    for (const id of valid) {
+      const json = values.get(id) ?? null;
+      const key = this.keys.state(id);
+      const k = this.keys.partitionOf(id);
+      if (json === null) {
+        // Deleted since it was indexed: drop the dangling due entries.
+        if (quarantine) {
+          repairs.push((tx) => PLATFORMS.forEach((p) => tx.zrem(this.keys.due(k, p), id)));
+        }
+        continue;
+      }
+      const state = this.#parse(key, json);
+      if (state !== null && state.id === id) {
+        states.push(state);
+        continue;
+      }
+      if (state !== null) {
+        this.#onCorrupt(new CorruptStateError(key, `holds the state of ${state.id}`));
+      }
+      if (quarantine) {
+        repairs.push((tx) => {
+          PLATFORMS.forEach((p) => tx.zrem(this.keys.due(k, p), id));
+          tx.hset(this.keys.quarantine(k), id, 'stored value is not a valid polling state');
+        });
+      }
+    }
+    if (repairs.length > 0) {
+      // One MULTI per partition would be needed on a Cluster; these are rare repairs, so a plain
+      // pipeline (each command single-key) is used.
+      const tx = this.#redis.pipeline();
+      repairs.forEach((r) => r(tx));
+      await tx.exec();
+    }
+    return states;
+  }
+
+  #parse(key: string, json: string): PollingState | null {
+    try {
+      return parsePollingState(json);
+    } catch (err) {
+      this.#onCorrupt(new CorruptStateError(key, (err as Error).message, { cause: err }));
+      return null;
+    }
+  }
+
+  #parseOrThrow(key: string, json: string): PollingState {
+    try {
+      return parsePollingState(json);
+    } catch (err) {
+      throw new CorruptStateError(key, (err as Error).message, { cause: err });
+    }
+  }
+
+  #indexKeys(state: PollingState): string[] {
+    const k = this.keys.partitionOf(state.id);
+    return [
+      this.keys.state(state.id),
+      this.keys.due(k, state.platform),
+      this.keys.client(state.clientId),
+    ];
+  }
+}
+
+/** `total` split into `parts` integers differing by at most one; the larger ones start at `offset`. */
+function splitEvenly(total: number, parts: number, offset: number): number[] {
+  const base = Math.floor(total / parts);
+  const extra = total % parts;
+  return Array.from({ length: parts }, (_, i) => {
+    const position = (((i - offset) % parts) + parts) % parts;
+    return base + (position < extra ? 1 : 0);
+  });
+}
+
+function clampLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError([{ field: 'limit', reason: 'must be a positive integer' }]);
+  }
+  return Math.min(limit, MAX_LIMIT);
+}
