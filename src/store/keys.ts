@@ -8,6 +8,7 @@
  *   <prefix>:{k}:due:<platform>      sorted set: stateId scored by nextPollAt (epoch ms)
  *   <prefix>:{k}:client:<clientId>   set: the client's stateIds
  *   <prefix>:{k}:seen:<stateId>      sorted set: emitted item ids scored by item time (dedupe ledger)
+ *   <prefix>:{k}:lock:<stateId>      string: token of the job polling the state now (expires)
  *   <prefix>:{k}:outbox              stream: emitted events (the durable event log)
  *   <prefix>:{k}:quarantine          hash: stateId → why its stored value was set aside
  *   <prefix>:{k}:quarantined-items   stream: items that failed validation, with raw payload and reason
@@ -68,6 +69,10 @@ export class StoreKeys {
 
   seen(stateId: string): string {
     return `${this.base(this.partitionOf(stateId))}:seen:${stateId}`;
+  }
+
+  lock(stateId: string): string {
+    return `${this.base(this.partitionOf(stateId))}:lock:${stateId}`;
   }
 
   outbox(partition: number): string {

@@ -11,6 +11,9 @@ const SCRIPTS = {
   save: 3,
   delete: -1,
   'claim-due': 1,
+  'begin-poll': 2,
+  'commit-poll': 6,
+  'release-lock': 1,
 } as const;
 
 /** Name of a store script. */

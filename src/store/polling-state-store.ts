@@ -19,6 +19,7 @@ import {
   type CreatePollingStateParams,
   type PollingState,
 } from '../domain/polling-state.js';
+import type { PollEvent, QuarantinedItem } from '../domain/poll-event.js';
 import { isStateIdOfClient, STATE_ID_PATTERN } from '../domain/resource.js';
 import { StoreKeys, type StoreKeysOptions } from './keys.js';
 import { defineStoreScripts, runStoreScript } from './lua-scripts.js';
@@ -73,6 +74,63 @@ export interface RegisterResult {
   /** The stored state (the existing one when not created). */
   state: PollingState;
 }
+
+/** Outcome of {@link PollingStateStore.beginPoll}. */
+export type BeginPollResult =
+  | { kind: 'ready'; state: PollingState }
+  | { kind: 'locked' }
+  | { kind: 'missing' }
+  | { kind: 'corrupt'; error: CorruptStateError };
+
+/** Bounds of the per-state seen ledger. */
+export interface LedgerOptions {
+  /** Entries older than this (by item time) are trimmed; older items are not emitted. @defaultValue 30 days */
+  maxAgeMs: number;
+  /** At most this many entries per state. @defaultValue 10_000 */
+  maxCount: number;
+}
+
+/** Default ledger bounds. */
+export const DEFAULT_LEDGER: Readonly<LedgerOptions> = Object.freeze({
+  maxAgeMs: 30 * 24 * 3_600_000,
+  maxCount: 10_000,
+});
+
+/** Input of {@link PollingStateStore.commitPoll}. */
+export interface CommitPollInput {
+  /** The new state if at least one event turns out new; its version must be `expectedVersion + 1`. */
+  state: PollingState;
+  /**
+   * The new state if no event turns out new (the ledger decides, inside the commit).
+   * @defaultValue `state`
+   */
+  stateIfNoneNew?: PollingState;
+  /** The version the job read. */
+  expectedVersion: number;
+  /** Events of this page (may include items emitted before: the ledger drops them). */
+  events: readonly PollEvent[];
+  /** Items of this page that failed validation. */
+  quarantined?: readonly QuarantinedItem[];
+  now: Date;
+  /** The poll lock's token, when the caller holds it. */
+  lockToken?: string;
+  /** Release the lock after this commit (the last page of the job). @defaultValue true */
+  releaseLock?: boolean;
+  ledger?: LedgerOptions;
+}
+
+/** Outcome of {@link PollingStateStore.commitPoll}. */
+export type CommitPollResult =
+  | {
+      kind: 'committed';
+      emitted: number;
+      duplicates: number;
+      beyondHorizon: number;
+      /** The state now stored. */
+      state: PollingState;
+    }
+  | { kind: 'conflict' }
+  | { kind: 'missing' };
 
 /** Outcome of a conditional save. */
 export type SaveOutcome = 'saved' | 'conflict' | 'missing';
@@ -339,6 +397,157 @@ export class PollingStateStore {
       if (state !== undefined) out.push({ state, leaseUntilMs, dueAtMs: c.dueAtMs });
     }
     return out.sort((a, b) => a.dueAtMs - b.dueAtMs);
+  }
+
+  /**
+   * Start polling a state: take its poll lock for `lockToken` (for `lockTtlMs`) and read it, in one
+   * round trip. `locked`: another job is polling it now.
+   */
+  async beginPoll(stateId: string, lockToken: string, lockTtlMs: number): Promise<BeginPollResult> {
+    if (!STATE_ID_PATTERN.test(stateId)) return { kind: 'missing' };
+    const key = this.keys.state(stateId);
+    const reply = await runStoreScript(
+      this.#redis,
+      'begin-poll',
+      [key, this.keys.lock(stateId)],
+      [lockToken, Math.max(1, Math.floor(lockTtlMs))],
+    );
+    if (!Array.isArray(reply) || reply.length !== 2) {
+      throw new Error(`begin-poll script returned an unexpected reply: ${JSON.stringify(reply)}`);
+    }
+    if (reply[0] === 0) return { kind: 'locked' };
+    if (typeof reply[1] !== 'string') return { kind: 'missing' };
+    try {
+      const state = parsePollingState(reply[1]);
+      if (state.id !== stateId) throw new Error(`holds the state of ${state.id}`);
+      return { kind: 'ready', state };
+    } catch (err) {
+      const error = new CorruptStateError(key, (err as Error).message, { cause: err });
+      this.#onCorrupt(error);
+      return { kind: 'corrupt', error };
+    }
+  }
+
+  /**
+   * Commit one polled page atomically (see `lua/commit-poll.lua`): the events not in the state's
+   * seen ledger go into the ledger and the partition's outbox stream; the new state is written and
+   * the due index re-scored — only if the stored version is still `expectedVersion`.
+   */
+  async commitPoll(input: CommitPollInput): Promise<CommitPollResult> {
+    const { state } = input;
+    const ifNone = input.stateIfNoneNew ?? state;
+    for (const s of [state, ifNone]) {
+      if (s.version !== input.expectedVersion + 1 || s.id !== state.id) {
+        throw new Error(
+          `commitPoll: state ${s.id} version ${s.version} must be expectedVersion + 1 (${input.expectedVersion + 1})`,
+        );
+      }
+      assertStorablePollingState(s);
+    }
+    if (isSchedulable(state) !== isSchedulable(ifNone)) {
+      throw new Error('commitPoll: both possible states must agree on being schedulable');
+    }
+    const ledger = input.ledger ?? DEFAULT_LEDGER;
+    const k = this.keys.partitionOf(state.id);
+    const quarantined = input.quarantined ?? [];
+    const args: (string | number)[] = [
+      state.id,
+      String(input.expectedVersion),
+      serializePollingState(state),
+      state.nextPollAt.getTime(),
+      serializePollingState(ifNone),
+      ifNone.nextPollAt.getTime(),
+      isSchedulable(state) ? '1' : '0',
+      input.now.getTime(),
+      ledger.maxAgeMs,
+      ledger.maxCount,
+      input.lockToken ?? '',
+      input.releaseLock === false ? '0' : '1',
+      input.events.length,
+      quarantined.length,
+    ];
+    for (const event of input.events) {
+      const itemTimeMs = Date.parse(event.timestamp);
+      if (Number.isNaN(itemTimeMs)) throw new Error(`event ${event.id} has no valid timestamp`);
+      args.push(event.id, itemTimeMs, JSON.stringify(event));
+    }
+    for (const item of quarantined) {
+      args.push(JSON.stringify({ ...item, at: input.now.toISOString() }));
+    }
+    const reply = await runStoreScript(
+      this.#redis,
+      'commit-poll',
+      [
+        this.keys.state(state.id),
+        this.keys.due(k, state.platform),
+        this.keys.seen(state.id),
+        this.keys.outbox(k),
+        this.keys.quarantinedItems(k),
+        this.keys.lock(state.id),
+      ],
+      args,
+    );
+    if (!Array.isArray(reply) || reply.length !== 4) {
+      throw new Error(`commit-poll script returned an unexpected reply: ${JSON.stringify(reply)}`);
+    }
+    const [status, emitted, duplicates, beyondHorizon] = reply as number[];
+    if (status === 0) return { kind: 'conflict' };
+    if (status === -1) return { kind: 'missing' };
+    return {
+      kind: 'committed',
+      emitted: emitted ?? 0,
+      duplicates: duplicates ?? 0,
+      beyondHorizon: beyondHorizon ?? 0,
+      state: (emitted ?? 0) > 0 ? state : ifNone,
+    };
+  }
+
+  /** Release a poll lock if `lockToken` still holds it (a job that polled nothing). */
+  async releasePollLock(stateId: string, lockToken: string): Promise<void> {
+    if (!STATE_ID_PATTERN.test(stateId)) return;
+    await runStoreScript(this.#redis, 'release-lock', [this.keys.lock(stateId)], [lockToken]);
+  }
+
+  /** The outbox stream key of every partition (for the relay and direct consumers). */
+  outboxKeys(): string[] {
+    return this.keys.allPartitions().map((k) => this.keys.outbox(k));
+  }
+
+  /** The due-index score (epoch ms) of a state, or null when it is not in the due index. */
+  async getDueScore(state: Pick<PollingState, 'id' | 'platform'>): Promise<number | null> {
+    const score = await this.#redis.zscore(
+      this.keys.due(this.keys.partitionOf(state.id), state.platform),
+      state.id,
+    );
+    return score === null ? null : Number(score);
+  }
+
+  /** Due states (not yet claimed) of a platform in all partitions, and the oldest due time. */
+  async countDue(
+    platform: Platform,
+    now: Date,
+  ): Promise<{ count: number; oldestDueAtMs: number | null }> {
+    const pipeline = this.#redis.pipeline();
+    for (const k of this.keys.allPartitions()) {
+      const key = this.keys.due(k, platform);
+      pipeline.zcount(key, '-inf', now.getTime());
+      pipeline.zrange(key, 0, 0, 'WITHSCORES');
+    }
+    let count = 0;
+    let oldest: number | null = null;
+    const replies = (await pipeline.exec()) ?? [];
+    for (let i = 0; i < replies.length; i += 2) {
+      const [e1, c] = replies[i] ?? [null, 0];
+      const [e2, first] = replies[i + 1] ?? [null, []];
+      if (e1) throw e1;
+      if (e2) throw e2;
+      count += Number(c);
+      const score = (first as string[])[1];
+      if (score !== undefined && Number(score) <= now.getTime()) {
+        oldest = oldest === null ? Number(score) : Math.min(oldest, Number(score));
+      }
+    }
+    return { count, oldestDueAtMs: oldest };
   }
 
   /** Ids set aside as corrupt in each partition, with the reason. */

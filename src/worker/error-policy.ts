@@ -1,0 +1,81 @@
+/**
+ * The one place that decides what a failed poll means for the job and the state. Pure.
+ *
+ * | code             | job                       | state                                         |
+ * |------------------|---------------------------|-----------------------------------------------|
+ * | rate_limited     | done; budget blocked      | nextPollAt = reset; no error counted           |
+ * | transient        | done                      | consecutiveErrors + 1, full-jitter backoff     |
+ * | invalid_response | done                      | as transient (a malformed body may be passing) |
+ * | invalid_request  | done                      | as transient, so an operator sees it; probes   |
+ * | auth             | done                      | needs_reauth (not polled until resumed)        |
+ * | not_found        | done                      | paused (kept for inspection, never polled)     |
+ */
+import {
+  isPlatformError,
+  PlatformError,
+  redactSecrets,
+  type PlatformErrorCode,
+} from '../domain/errors.js';
+import type { PollResult } from '../domain/polling-state.js';
+
+/** What to do about a failed page fetch. */
+export interface ErrorDecision {
+  code: PlatformErrorCode;
+  /** The failure as a PollResult for updatePollingState. */
+  result: Extract<PollResult, { success: false }>;
+  /** For rate_limited: block the budget until then (epoch ms), when known. */
+  blockUntilMs?: number;
+  /** For rate_limited: how long the platform asked to wait, when known. */
+  retryAfterMs?: number;
+}
+
+/** Classify anything a fetch threw into a decision. Unknown errors count as transient. */
+export function decideOnError(err: unknown, nowMs: number): ErrorDecision {
+  const platformError: PlatformError = isPlatformError(err)
+    ? err
+    : new PlatformError('transient', `unexpected failure: ${messageOf(err)}`, { cause: err });
+  const code = platformError.code;
+  const message = redactSecrets(platformError.message).slice(0, 500);
+  switch (code) {
+    case 'rate_limited': {
+      const untilMs =
+        platformError.resetAtMs ??
+        (platformError.retryAfterMs !== undefined ? nowMs + platformError.retryAfterMs : undefined);
+      const waitMs = untilMs !== undefined ? Math.max(0, untilMs - nowMs) : undefined;
+      const decision: ErrorDecision = {
+        code,
+        result: {
+          success: false,
+          error: message,
+          code,
+          ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
+        },
+      };
+      if (untilMs !== undefined) decision.blockUntilMs = untilMs;
+      if (platformError.retryAfterMs !== undefined)
+        decision.retryAfterMs = platformError.retryAfterMs;
+      return decision;
+    }
+    case 'transient':
+    case 'invalid_response':
+    case 'invalid_request':
+    case 'auth':
+    case 'not_found':
+      return {
+        code,
+        result: {
+          success: false,
+          error: message,
+          code,
+          ...(platformError.retryAfterMs !== undefined
+            ? { retryAfterMs: platformError.retryAfterMs }
+            : {}),
+        },
+      };
+  }
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : 'non-error thrown';
+}
