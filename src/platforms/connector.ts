@@ -81,3 +81,27 @@ export interface PlatformAdapter {
    */
   maxCursor(a: string | null, b: string | null): string | null;
 }
+
+/**
+ * Compare two ids written in decimal digits (X snowflakes, TikTok comment ids) without turning them
+ * into JS numbers, which lose digits above 2^53: shorter is smaller, then lexicographic order.
+ * Leading zeros are ignored. Returns a negative number, 0 or a positive number.
+ */
+export function compareDecimalIds(a: string, b: string): number {
+  const x = a.replace(/^0+(?=.)/, '');
+  const y = b.replace(/^0+(?=.)/, '');
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Response headers as a plain object with lower-case names (what the classifiers read). */
+export type HeaderMap = Readonly<Record<string, string>>;
+
+/** The response headers of a fetch as a {@link HeaderMap}. */
+export function headerMapOf(headers: Headers): HeaderMap {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name.toLowerCase()] = value;
+  });
+  return out;
+}
