@@ -35,3 +35,19 @@ describe('platform fixtures', () => {
     expect(unused).toEqual([]);
   });
 });
+
+describe('adapters and rate-limit budgets', () => {
+  it('charge every resource type to an endpoint the rate limiter has a budget for', async () => {
+    const { createPlatformAdapters } = await import('../../src/platforms/index.js');
+    const { ENDPOINT_KEYS } = await import('../../src/rate-limit/budgets.js');
+    const { resourceTypesOf, PLATFORMS } = await import('../../src/domain/platform.js');
+    const adapters = createPlatformAdapters({
+      credentials: { getCredentials: () => Promise.resolve({ accessToken: 't' }) },
+    });
+    for (const platform of PLATFORMS) {
+      for (const type of resourceTypesOf(platform)) {
+        expect(ENDPOINT_KEYS[platform] as readonly string[]).toContain(adapters[platform].endpointOf(type));
+      }
+    }
+  });
+});

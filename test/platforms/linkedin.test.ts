@@ -403,7 +403,7 @@ describe('LinkedInAdapter', () => {
     expect(adapter.maxCursor(null, null)).toBeNull();
     expect(
       ['comments', 'inbox', 'mentions'].map((t) => adapter.endpointOf(t as 'comments')),
-    ).toEqual(['social_actions_comments', 'conversations', 'organizational_entity_notifications']);
+    ).toEqual(['comments', 'conversations', 'notifications']);
     expect(() => adapter.endpointOf('replies')).toThrow();
   });
 });

@@ -474,7 +474,7 @@ describe('XAdapter', () => {
     const adapter = adapterWith(mockConnector());
     expect(['mentions', 'replies', 'dms'].map((t) => adapter.endpointOf(t as 'mentions'))).toEqual([
       'mentions',
-      'search_recent',
+      'search',
       'dm_events',
     ]);
     expect(() => adapter.endpointOf('comments')).toThrow();

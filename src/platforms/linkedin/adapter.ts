@@ -98,15 +98,15 @@ export class LinkedInAdapter implements PlatformAdapter {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** Rate-limit endpoint keys: `social_actions_comments`, `conversations`, `organizational_entity_notifications`. */
+  /** Rate-limit endpoint keys: `comments`, `conversations`, `notifications`. */
   endpointOf(resourceType: ResourceType): string {
     switch (resourceType) {
       case 'comments':
-        return 'social_actions_comments';
+        return 'comments';
       case 'inbox':
         return 'conversations';
       case 'mentions':
-        return 'organizational_entity_notifications';
+        return 'notifications';
       case 'replies':
       case 'dms':
         throw new Error(`LinkedIn has no ${resourceType} resource`);

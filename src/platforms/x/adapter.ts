@@ -94,13 +94,13 @@ export class XAdapter implements PlatformAdapter {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** Rate-limit endpoint keys: `mentions`, `search_recent`, `dm_events`. */
+  /** Rate-limit endpoint keys: `mentions`, `search`, `dm_events`. */
   endpointOf(resourceType: ResourceType): string {
     switch (resourceType) {
       case 'mentions':
         return 'mentions';
       case 'replies':
-        return 'search_recent';
+        return 'search';
       case 'dms':
         return 'dm_events';
       case 'comments':
