@@ -1,0 +1,53 @@
+/**
+ * A sink that adds each event to a BullMQ queue (default `engagement-events`) for downstream
+ * processing, with the event's stable id as the job id: BullMQ ignores an add whose id exists, so a
+ * redelivery is not a second job while the first is kept (`removeOnComplete` keeps ids a day).
+ */
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { PollEvent } from '../domain/poll-event.js';
+import type { Sink } from './sink.js';
+
+/** Options of {@link QueueSink}. */
+export interface QueueSinkOptions {
+  connection: ConnectionOptions;
+  /** @defaultValue 'engagement-events' */
+  queueName?: string;
+  /** BullMQ key prefix. */
+  prefix: string;
+  /** How long completed event jobs (and so their ids) are kept. @defaultValue 86_400 */
+  keepCompletedSeconds?: number;
+}
+
+/** Adds events to a BullMQ queue. */
+export class QueueSink implements Sink {
+  readonly name = 'queue';
+  readonly queue: Queue;
+  readonly #keepS: number;
+
+  constructor(options: QueueSinkOptions) {
+    this.queue = new Queue(options.queueName ?? 'engagement-events', {
+      connection: options.connection,
+      prefix: options.prefix,
+    });
+    this.#keepS = options.keepCompletedSeconds ?? 86_400;
+  }
+
+  async deliver(events: readonly PollEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.queue.addBulk(
+      events.map((event) => ({
+        name: event.eventType,
+        data: event,
+        // BullMQ job ids may not contain ':'; the event id's ':' becomes '-'.
+        opts: {
+          jobId: `ev-${event.id.replace(/:/g, '-')}`,
+          removeOnComplete: { age: this.#keepS },
+        },
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The sink contract: where the outbox relay delivers events. Delivery is at least once; each event
+ * carries its stable id, which sinks use (or hand on) as the idempotency key.
+ */
+import type { PollEvent } from '../domain/poll-event.js';
+
+/** One delivery target. */
+export interface Sink {
+  /** Short name for metrics and logs. */
+  readonly name: string;
+  /**
+   * Deliver a batch. Resolve when every event is durably handed over (or dead-lettered by the sink's
+   * own policy); reject to have the relay retry the whole batch later.
+   */
+  deliver(events: readonly PollEvent[]): Promise<void>;
+  /** Release resources. */
+  close?(): Promise<void>;
+}
