@@ -1,0 +1,259 @@
+/** Outbox relay and sinks against real Redis, real BullMQ and a real local HTTP endpoint. */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PollEvent } from '../../src/domain/poll-event.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { JsonLinesSink } from '../../src/sinks/jsonl-sink.js';
+import { OutboxRelay } from '../../src/sinks/outbox-relay.js';
+import { QueueSink } from '../../src/sinks/queue-sink.js';
+import type { Sink } from '../../src/sinks/sink.js';
+import { signWebhookBody, WebhookSink } from '../../src/sinks/webhook-sink.js';
+import {
+  connectTestRedis,
+  deleteKeysWithPrefix,
+  testRedisUrl,
+  uniquePrefix,
+} from '../helpers/redis.js';
+
+const ev = (n: number): PollEvent => ({
+  id: `tiktok:${n}`,
+  platform: 'tiktok',
+  eventType: 'comment',
+  clientId: 'c1',
+  resource: { type: 'comments', id: '77' },
+  itemId: String(n),
+  postId: '77',
+  threadId: null,
+  parentId: null,
+  author: { platformId: 'u', displayName: null, username: 'u' },
+  content: `comment ${n}`,
+  timestamp: new Date(Date.UTC(2026, 0, 1) + n).toISOString(),
+  raw: { n },
+});
+
+let redis: Redis;
+const prefixes: string[] = [];
+beforeAll(() => {
+  redis = connectTestRedis();
+});
+afterAll(async () => {
+  for (const p of prefixes) await deleteKeysWithPrefix(redis, p);
+  await redis.quit();
+});
+
+async function streamsWith(events: PollEvent[][]): Promise<string[]> {
+  const p = uniquePrefix();
+  prefixes.push(p);
+  const keys = events.map((_, i) => `${p}:{${i}}:outbox`);
+  for (const [i, list] of events.entries()) {
+    for (const e of list)
+      await redis.xadd(keys[i]!, '*', 'id', e.id, 'state', 's', 'event', JSON.stringify(e));
+  }
+  return keys;
+}
+
+class MemorySink implements Sink {
+  readonly name = 'memory';
+  delivered: PollEvent[] = [];
+  failNext = 0;
+  deliver(events: readonly PollEvent[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return Promise.reject(new Error('sink down'));
+    }
+    this.delivered.push(...events);
+    return Promise.resolve();
+  }
+}
+
+describe('OutboxRelay', () => {
+  it('delivers every entry of every partition once, acknowledges, and trims what was delivered', async () => {
+    const streams = await streamsWith([[ev(1), ev(2)], [], [ev(3)]]);
+    const sink = new MemorySink();
+    const metrics = createMetrics();
+    const relay = new OutboxRelay({ redis, streams, sinks: [sink], metrics, retentionMs: 0 });
+    expect(await relay.runOnce()).toBe(3);
+    expect(await relay.runOnce()).toBe(0);
+    expect(sink.delivered.map((e) => e.id).sort()).toEqual(['tiktok:1', 'tiktok:2', 'tiktok:3']);
+    await relay.trim();
+    expect(await relay.length()).toBe(0);
+    expect(await metrics.registry.getSingleMetricAsString('ep_relay_delivered_total')).toContain(
+      'sink="memory"} 3',
+    );
+  });
+
+  it('keeps entries pending when a sink fails and delivers them on a later round', async () => {
+    const streams = await streamsWith([[ev(4), ev(5)]]);
+    const sink = new MemorySink();
+    sink.failNext = 1;
+    const relay = new OutboxRelay({
+      redis,
+      streams,
+      sinks: [sink],
+      claimIdleMs: 0,
+      retentionMs: 0,
+    });
+    expect(await relay.runOnce()).toBe(0);
+    await relay.trim();
+    expect(await relay.length()).toBe(2); // nothing undelivered is trimmed
+    expect(await relay.runOnce()).toBe(2);
+    expect(sink.delivered.map((e) => e.id)).toEqual(['tiktok:4', 'tiktok:5']);
+  });
+
+  it('keeps history for direct consumers within the retention window', async () => {
+    const streams = await streamsWith([[ev(6)]]);
+    const relay = new OutboxRelay({
+      redis,
+      streams,
+      sinks: [new MemorySink()],
+      retentionMs: 3_600_000,
+    });
+    await relay.runOnce();
+    await relay.trim();
+    expect(await relay.length()).toBe(1);
+  });
+
+  it('runs as a loop until stopped', async () => {
+    const streams = await streamsWith([[ev(7)]]);
+    const sink = new MemorySink();
+    const relay = new OutboxRelay({ redis, streams, sinks: [sink], idleWaitMs: 5 });
+    relay.start();
+    expect(relay.isRunning()).toBe(true);
+    await expect.poll(() => sink.delivered.length).toBe(1);
+    await relay.stop();
+    expect(relay.isRunning()).toBe(false);
+  });
+
+  it('skips an unreadable entry without blocking the others', async () => {
+    const streams = await streamsWith([[ev(8)]]);
+    await redis.xadd(streams[0]!, '*', 'id', 'x', 'event', '{broken');
+    const sink = new MemorySink();
+    const errors: object[] = [];
+    const relay = new OutboxRelay({
+      redis,
+      streams,
+      sinks: [sink],
+      logger: { warn: () => {}, error: (o) => errors.push(o) },
+    });
+    expect(await relay.runOnce()).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('JsonLinesSink', () => {
+  it('writes one JSON line per event to a stream and to a file', async () => {
+    const stream = new PassThrough();
+    const chunks: string[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+    await new JsonLinesSink({ stream }).deliver([ev(1), ev(2)]);
+    expect(
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as PollEvent).id),
+    ).toEqual(['tiktok:1', 'tiktok:2']);
+
+    const path = join(await mkdtemp(join(tmpdir(), 'ep-jsonl-')), 'events.jsonl');
+    const file = new JsonLinesSink({ path });
+    await file.deliver([ev(3)]);
+    await file.deliver([]);
+    await file.close();
+    expect((await readFile(path, 'utf8')).trim()).toBe(JSON.stringify(ev(3)));
+  });
+});
+
+describe('QueueSink', () => {
+  it('adds each event once to the engagement-events queue, keyed by its id', async () => {
+    const p = uniquePrefix();
+    prefixes.push(`{${p}`);
+    const sink = new QueueSink({ connection: { url: testRedisUrl() }, prefix: `{${p}}` });
+    try {
+      await sink.deliver([ev(1), ev(2)]);
+      await sink.deliver([ev(2)]);
+      expect(await sink.queue.getWaitingCount()).toBe(2);
+      const job = await sink.queue.getJob('ev-tiktok-1');
+      expect((job?.data as PollEvent).id).toBe('tiktok:1');
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+describe('WebhookSink', () => {
+  let server: Server;
+  let url: string;
+  const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+  let failures = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (failures > 0) {
+          failures--;
+          res.writeHead(503).end();
+          return;
+        }
+        received.push({ headers: req.headers, body });
+        res.writeHead(req.url === '/reject' ? 400 : 204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  it('posts each event signed with HMAC, with its id as the idempotency key, retrying with backoff', async () => {
+    const delays: number[] = [];
+    failures = 2;
+    const dead: string[] = [];
+    const sink = new WebhookSink({
+      url: `${url}/hook`,
+      secret: 's3cret',
+      sleep: (ms) => (delays.push(ms), Promise.resolve()),
+      deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
+      nowS: () => 1_700_000_000,
+    });
+    await sink.deliver([ev(1)]);
+    expect(delays).toEqual([500, 1000]);
+    expect(dead).toEqual([]);
+    const last = received.at(-1)!;
+    expect(last.headers['idempotency-key']).toBe('tiktok:1');
+    expect(last.headers['x-engagement-signature']).toBe(
+      `sha256=${signWebhookBody('s3cret', 1_700_000_000, last.body)}`,
+    );
+  });
+
+  it('dead-letters an event after the attempts run out, or at once on a permanent 4xx', async () => {
+    const dead: string[] = [];
+    const down = new WebhookSink({
+      url: 'http://127.0.0.1:1/nothing-listens',
+      secret: 'k',
+      maxAttempts: 3,
+      sleep: () => Promise.resolve(),
+      deadLetter: (e, reason) => (
+        dead.push(`${e.id} ${reason ? 'with reason' : ''}`),
+        Promise.resolve()
+      ),
+    });
+    await down.deliver([ev(2)]);
+    const rejected = new WebhookSink({
+      url: `${url}/reject`,
+      secret: 'k',
+      sleep: () => Promise.reject(new Error('must not retry a 400')),
+      deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
+    });
+    await rejected.deliver([ev(3)]);
+    expect(dead).toEqual(['tiktok:2 with reason', 'tiktok:3']);
+  });
+});
