@@ -7,7 +7,7 @@ import type { Faults } from './faults.js';
 import type { SimulatorConfig } from './options.js';
 import type { RateLimits } from './rate-limits.js';
 import type { RequestLog, RequestOutcome } from './request-log.js';
-import type { World } from './world.js';
+import type { SimItem, World } from './world.js';
 
 /** The simulator's shared state, as handlers see it. */
 export interface SimContext {
@@ -91,4 +91,12 @@ export function malformed(a: SimAnswer): SimAnswer {
     raw: true,
     outcome: 'fault_malformed',
   };
+}
+
+/** Mark items served and delete some (the delete-after-serve fault). */
+export function afterServe(items: readonly SimItem[], nowMs: number, ctx: SimContext): void {
+  for (const item of items) {
+    ctx.world.markServed(item, nowMs);
+    if (ctx.faults.drawDeleteAfterServe(item.platform)) ctx.world.deleteItem(item, nowMs);
+  }
 }

@@ -7,6 +7,7 @@
  */
 import { compareIds, xIdTimeMs } from './ids.js';
 import {
+  afterServe,
   answer,
   bearerOf,
   malformed,
@@ -489,14 +490,6 @@ function checkFields(
     }
   }
   return null;
-}
-
-/** Mark items served and delete some (the delete-after-serve fault). */
-export function afterServe(items: readonly SimItem[], nowMs: number, ctx: SimContext): void {
-  for (const item of items) {
-    ctx.world.markServed(item, nowMs);
-    if (ctx.faults.drawDeleteAfterServe(item.platform)) ctx.world.deleteItem(item, nowMs);
-  }
 }
 
 function renderTweet(item: SimItem, q: URLSearchParams, ctx: SimContext): Record<string, unknown> {
