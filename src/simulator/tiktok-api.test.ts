@@ -12,9 +12,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function start(
-  options: SimulatorOptions = {},
-): Promise<{
+async function start(options: SimulatorOptions = {}): Promise<{
   sim: Simulator;
   clock: ManualClock;
   token: string;

@@ -790,7 +790,10 @@ export class World {
           itemId: this.#liIds.next(atMs),
           createdAtMs: atMs,
           text: this.#text(rng, ''),
-          authorId: `urn:li:person:${rng.string(10, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`,
+          // About one comment in ten is the organization answering, posted by an admin.
+          authorId: rng.chance(0.1)
+            ? client.linkedin.organizationUrn
+            : `urn:li:person:${rng.string(10, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`,
           authorName: '',
           postId: post.id,
           threadId: post.activityUrn,

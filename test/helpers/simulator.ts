@@ -47,18 +47,17 @@ export function loadFixture(
 
 /**
  * The shape of a JSON value: objects become their sorted keys' shapes, arrays the union of their
- * elements' shapes, scalars their type. Two values with the same shape parse with the same schema.
+ * elements' shapes (arrays of
+ * scalars just 'array'), scalars their type. Two values with the same shape parse with the same schema.
  */
 export function shapeOf(value: unknown): unknown {
   if (Array.isArray(value)) {
+    // Arrays of scalars (and empty arrays) are just 'array': their length varies between answers.
+    const objects = value.filter((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    if (objects.length === 0) return 'array';
     const merged: Record<string, unknown> = {};
-    let scalar: unknown = undefined;
-    for (const v of value) {
-      const s = shapeOf(v);
-      if (typeof s === 'object' && s !== null && !Array.isArray(s)) Object.assign(merged, s);
-      else scalar = s;
-    }
-    return [scalar ?? sortKeys(merged)];
+    for (const v of objects) Object.assign(merged, shapeOf(v));
+    return [sortKeys(merged)];
   }
   if (value === null) return 'null';
   if (typeof value === 'object') {
