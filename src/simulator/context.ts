@@ -84,7 +84,7 @@ export function bearerOf(req: SimRequest): string | undefined {
 
 /** A 200 answer cut short into invalid JSON (the malformed-body fault). */
 export function malformed(a: SimAnswer): SimAnswer {
-  const text = JSON.stringify(a.body);
+  const text = a.raw ? String(a.body) : JSON.stringify(a.body);
   return {
     ...a,
     body: text.slice(0, Math.max(1, Math.floor(text.length / 2))),
@@ -99,4 +99,18 @@ export function afterServe(items: readonly SimItem[], nowMs: number, ctx: SimCon
     ctx.world.markServed(item, nowMs);
     if (ctx.faults.drawDeleteAfterServe(item.platform)) ctx.world.deleteItem(item, nowMs);
   }
+}
+
+/** An item's JSON for a given rendering (`key`), rendered once and reused: items never change. */
+export function cachedJson(item: SimItem, key: string, render: () => unknown): string {
+  if (item.jsonKey !== key || item.json === null) {
+    item.json = JSON.stringify(render());
+    item.jsonKey = key;
+  }
+  return item.json;
+}
+
+/** A JSON object's text from already-serialized member values, in order. */
+export function jsonObject(members: [string, string][]): string {
+  return `{${members.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
 }

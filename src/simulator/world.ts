@@ -50,6 +50,9 @@ export interface SimItem {
   replies: number;
   /** For LinkedIn messages: when a newer message in the same conversation replaced it in the listing. */
   supersededAtMs: number | null;
+  /** Rendering cache: the key it was rendered for and the JSON text (items never change). */
+  jsonKey: string | null;
+  json: string | null;
 }
 
 /** A post (X post, LinkedIn post, TikTok video) of a client. */
@@ -673,6 +676,8 @@ export class World {
       | 'replies'
       | 'lateIndexed'
       | 'visibleAtMs'
+      | 'jsonKey'
+      | 'json'
     > &
       Partial<SimItem>,
   ): SimItem {
@@ -686,6 +691,8 @@ export class World {
       lateIndexed: false,
       visibleAtMs: fields.createdAtMs,
       ...fields,
+      jsonKey: null,
+      json: null,
     };
     const key = resourceKey(item.clientId, item.resourceType, item.resourceId);
     let list = this.#items.get(key);

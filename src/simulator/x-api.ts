@@ -8,6 +8,8 @@
 import { compareIds, xIdTimeMs } from './ids.js';
 import {
   afterServe,
+  cachedJson,
+  jsonObject,
   answer,
   bearerOf,
   malformed,
@@ -450,16 +452,26 @@ function listTimeline(
   const duplicate = more && ctx.faults.drawDuplicate('x');
   const last = page[page.length - 1]!;
   const nextToken = more ? encodeToken(BigInt(last.itemId) + (duplicate ? 1n : 0n)) : undefined;
-  const body: Record<string, unknown> = {
-    data: page.map((item) =>
-      endpoint === 'dm_events' ? renderDm(item, q) : renderTweet(item, q, ctx),
-    ),
-  };
+  const renderKey = `${endpoint}|${q.get(fieldsParam)}|${q.get('dm_event.fields')}|${ctx.config.xFieldNaming}`;
+  const members: [string, string][] = [
+    [
+      'data',
+      `[${page
+        .map((item) =>
+          cachedJson(item, renderKey, () =>
+            endpoint === 'dm_events' ? renderDm(item, q) : renderTweet(item, q, ctx),
+          ),
+        )
+        .join(',')}]`,
+    ],
+  ];
   const expansions = (q.get('expansions') ?? '').split(',');
   const wantUsers =
     endpoint === 'dm_events' ? expansions.includes('sender_id') : expansions.includes('author_id');
-  if (wantUsers) body.includes = { users: uniqueAuthors(page, q, ctx) };
-  body.meta =
+  if (wantUsers) {
+    members.push(['includes', uniqueAuthors(page, q, ctx)]);
+  }
+  const meta =
     endpoint === 'dm_events'
       ? { result_count: page.length, ...(nextToken ? { next_token: nextToken } : {}) }
       : {
@@ -468,8 +480,10 @@ function listTimeline(
           result_count: page.length,
           ...(nextToken ? { next_token: nextToken } : {}),
         };
+  members.push(['meta', JSON.stringify(meta)]);
+  const body = jsonObject(members);
   afterServe(page, req.nowMs, ctx);
-  return answer('x', endpoint, 200, body);
+  return answer('x', endpoint, 200, body, { raw: true });
 }
 
 function checkFields(
@@ -557,30 +571,36 @@ function renderDm(item: SimItem, q: URLSearchParams): Record<string, unknown> {
   return out;
 }
 
-function uniqueAuthors(
-  items: readonly SimItem[],
-  q: URLSearchParams,
-  ctx: SimContext,
-): Record<string, unknown>[] {
+const userJsonCache = new Map<string, string>();
+
+/** `includes.users` as JSON text; each user's JSON is rendered once per `user.fields` value. */
+function uniqueAuthors(items: readonly SimItem[], q: URLSearchParams, ctx: SimContext): string {
   const seen = new Set<string>();
-  const fields = (q.get('user.fields') ?? '').split(',');
-  const out: Record<string, unknown>[] = [];
+  const fieldsRaw = q.get('user.fields') ?? '';
+  const fields = fieldsRaw.split(',');
+  const out: string[] = [];
   for (const item of items) {
     if (seen.has(item.authorId)) continue;
     seen.add(item.authorId);
-    const user = ctx.world.xUser(item.authorId);
-    const u: Record<string, unknown> = {
-      id: item.authorId,
-      name: user?.name ?? item.authorName,
-      username: user?.username ?? item.authorName,
-    };
-    if (fields.includes('verified')) u.verified = false;
-    if (fields.includes('created_at'))
-      u.created_at = new Date(xIdTimeMs(item.authorId)).toISOString();
-    if (fields.includes('protected')) u.protected = false;
-    out.push(u);
+    const key = `${item.authorId}|${fieldsRaw}`;
+    let json = userJsonCache.get(key);
+    if (json === undefined) {
+      const user = ctx.world.xUser(item.authorId);
+      const u: Record<string, unknown> = {
+        id: item.authorId,
+        name: user?.name ?? item.authorName,
+        username: user?.username ?? item.authorName,
+      };
+      if (fields.includes('verified')) u.verified = false;
+      if (fields.includes('created_at'))
+        u.created_at = new Date(xIdTimeMs(item.authorId)).toISOString();
+      if (fields.includes('protected')) u.protected = false;
+      json = JSON.stringify(u);
+      if (userJsonCache.size < 100_000) userJsonCache.set(key, json);
+    }
+    out.push(json);
   }
-  return out;
+  return `{"users":[${out.join(',')}]}`;
 }
 
 function lookup(req: SimRequest, ctx: SimContext, pathId: string | undefined): SimAnswer {
