@@ -12,6 +12,8 @@
  */
 import {
   afterServe,
+  cachedJson,
+  jsonObject,
   answer,
   bearerOf,
   headerOf,
@@ -238,12 +240,19 @@ function listComments(
   const items = ctx.world.itemsOf(client.clientId, 'comments', post.id);
   const newestFirst = [...items].reverse();
   const { elements, paging } = pageOf(ctx, newestFirst, start, count);
-  const body = {
-    paging,
-    elements: elements.map((c) => renderComment(c, client, post.activityUrn ?? '')),
-  };
+  const body = jsonObject([
+    ['paging', JSON.stringify(paging)],
+    [
+      'elements',
+      `[${elements
+        .map((c) =>
+          cachedJson(c, 'linkedin', () => renderComment(c, client, post.activityUrn ?? '')),
+        )
+        .join(',')}]`,
+    ],
+  ]);
   afterServe(elements, req.nowMs, ctx);
-  return answer('linkedin', 'comments', 200, body);
+  return answer('linkedin', 'comments', 200, body, { raw: true });
 }
 
 function commentUrn(activityUrn: string, id: string): string {

@@ -7,6 +7,8 @@
  */
 import {
   afterServe,
+  cachedJson,
+  jsonObject,
   answer,
   headerOf,
   malformed,
@@ -182,22 +184,21 @@ export function handleTikTok(req: SimRequest, ctx: SimContext): SimAnswer | null
   const page = comments.slice(cursor, cursor + maxCount);
   const hasMore = cursor + page.length < comments.length;
   const duplicate = hasMore && page.length > 1 && ctx.faults.drawDuplicate('tiktok');
-  const result = answer(
-    'tiktok',
-    endpoint,
-    200,
-    {
-      code: 0,
-      message: 'OK',
-      request_id: rid,
-      data: {
-        has_more: hasMore,
-        comments: page.map((c) => render(c, client.tiktok.username)),
-        cursor: cursor + page.length - (duplicate ? 1 : 0),
-      },
-    },
-    { clientId },
+  const commentsJson = page.map((c) =>
+    cachedJson(c, 'tiktok', () => render(c, client.tiktok.username)),
   );
+  const data = jsonObject([
+    ['has_more', String(hasMore)],
+    ['comments', `[${commentsJson.join(',')}]`],
+    ['cursor', String(cursor + page.length - (duplicate ? 1 : 0))],
+  ]);
+  const body = jsonObject([
+    ['code', '0'],
+    ['message', '"OK"'],
+    ['request_id', JSON.stringify(rid)],
+    ['data', data],
+  ]);
+  const result = answer('tiktok', endpoint, 200, body, { clientId, raw: true });
   afterServe(page, req.nowMs, ctx);
   return fault === 'malformed' ? malformed(result) : result;
 }
