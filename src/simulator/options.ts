@@ -53,6 +53,8 @@ export interface RateLimitOptions {
   tiktokWindowMs: number;
   /** After a TikTok per-minute breach every request of that account is refused this long. @defaultValue 5 min */
   tiktokCooldownMs: number;
+  /** TikTok Research API requests per UTC day for the app. @defaultValue 1000 */
+  tiktokResearchPerDay: number;
 }
 
 /** Faults injected at random (each a probability per request) or as fixed amounts. */
@@ -144,6 +146,7 @@ export const DEFAULT_CONFIG: Readonly<SimulatorConfig> = Object.freeze<Simulator
     tiktok: { app: 600, user: 40 },
     tiktokWindowMs: 60_000,
     tiktokCooldownMs: 5 * 60_000,
+    tiktokResearchPerDay: 1000,
   },
   faults: {
     serverErrorRate: 0,

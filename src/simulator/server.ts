@@ -14,6 +14,7 @@ import { resolveConfig, type SimulatorConfig, type SimulatorConfigInput } from '
 import { RateLimits } from './rate-limits.js';
 import { RequestLog, type RequestLogEntry, type RequestStats } from './request-log.js';
 import { handleTikTok } from './tiktok-api.js';
+import { handleTikTokResearch } from './tiktok-research-api.js';
 import {
   World,
   type SimCredential,
@@ -133,7 +134,10 @@ function dispatch(
   try {
     result = simReq.path.startsWith('/_sim/')
       ? handleInspection(simReq, ctx)
-      : (handleX(simReq, ctx) ?? handleTikTok(simReq, ctx) ?? handleLinkedIn(simReq, ctx));
+      : (handleX(simReq, ctx) ??
+        handleTikTok(simReq, ctx) ??
+        handleTikTokResearch(simReq, ctx) ??
+        handleLinkedIn(simReq, ctx));
   } catch (err) {
     result = {
       status: 500,
@@ -253,7 +257,11 @@ function handleInspection(req: SimRequest, ctx: SimContext): SimAnswer {
     }
     case 'GET /_sim/credentials': {
       const credentials: SimCredential[] = world.credentials();
-      return inspection(200, { credentials, xAppToken: world.xAppToken });
+      return inspection(200, {
+        credentials,
+        xAppToken: world.xAppToken,
+        tiktokResearchToken: world.tiktokResearchToken,
+      });
     }
     case 'POST /_sim/revoke':
     case 'POST /_sim/expire':

@@ -198,6 +198,8 @@ export class World {
   readonly users: SimUser[] = [];
   /** The X app-only Bearer token (per-app limits). */
   readonly xAppToken: string;
+  /** The TikTok Research API client token (`clt.…`, app-level). */
+  readonly tiktokResearchToken: string;
   readonly #tokens = new Map<string, TokenRecord>();
   readonly #clientTokens = new Map<string, TokenRecord>();
   readonly #byClientId = new Map<string, SimClient>();
@@ -241,6 +243,14 @@ export class World {
     this.#tokens.set(this.xAppToken, {
       token: this.xAppToken,
       platform: 'x',
+      clientId: null,
+      status: 'active',
+      expiresAtMs: null,
+    });
+    this.tiktokResearchToken = `clt.${new Random(`${config.seed}/research`).string(40)}`;
+    this.#tokens.set(this.tiktokResearchToken, {
+      token: this.tiktokResearchToken,
+      platform: 'tiktok',
       clientId: null,
       status: 'active',
       expiresAtMs: null,
