@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import type { ResourceView } from '../../src/api/views.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { updatePollingState, type PollingState } from '../../src/domain/polling-state.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
+import { createLogger } from '../../src/runtime/logger.js';
 import { PollingStateStore } from '../../src/store/polling-state-store.js';
 import { connectTestRedis, deleteKeysWithPrefix, uniquePrefix } from '../helpers/redis.js';
 
@@ -585,5 +587,41 @@ describe('operations routes', () => {
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(body(res)).toEqual({ error: { code: 'not_found', message: 'no such route' } });
+  });
+});
+
+describe('logging', () => {
+  it('logs requests through the given pino logger without any key', async () => {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = buildAdminApp({
+      store,
+      metrics: createMetrics(),
+      clock,
+      auth: { operatorKey: OPERATOR, clientKeys: { acme: ACME } },
+      readiness: () => readiness(),
+      logger: createLogger({ destination, level: 'debug' }),
+    });
+    try {
+      await logged.inject({ method: 'GET', url: base('acme'), headers: auth(ACME) });
+      await logged.inject({
+        method: 'POST',
+        url: base('acme'),
+        headers: auth(OPERATOR),
+        payload: {},
+      });
+      await logged.inject({ method: 'GET', url: base('acme'), headers: auth(`${ACME}x`) });
+    } finally {
+      await logged.close();
+    }
+    const text = chunks.join('');
+    expect(text).toContain('"url":"/v1/clients/acme/resources"');
+    expect(text).not.toContain(ACME);
+    expect(text).not.toContain(OPERATOR);
   });
 });
