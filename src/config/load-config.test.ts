@@ -180,6 +180,9 @@ describe('loadConfig', () => {
     );
     expect(loadError({ env: {}, file: writeJson('{nope') }).message).toMatch(/not valid JSON/);
     expect(loadError({ env: {}, file: writeJson('[1]') }).message).toMatch(/must be a JSON object/);
+    const leaky = loadError({ env: { EP_CLIENT_KEYS: `{"acme": "${CLIENT_KEY}" oops}` } });
+    expect(leaky.message).toMatch(/api\.clientKeys \(EP_CLIENT_KEYS\): is not valid JSON/);
+    expect(leaky.message).not.toContain(CLIENT_KEY);
     expect(loadError({ env: { EP_RATE_LIMITS: '{' } }).issues[0]).toMatchObject({
       path: 'rateLimits',
       source: 'EP_RATE_LIMITS',

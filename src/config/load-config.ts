@@ -174,9 +174,18 @@ function convertEnvValue(text: string, kind: EnvKind): { value: unknown } | { er
       try {
         return { value: JSON.parse(text) as unknown };
       } catch (err) {
-        return { error: `is not valid JSON (${(err as Error).message})` };
+        return { error: describeJsonError(err) };
       }
   }
+}
+
+/**
+ * Why a JSON text did not parse, without quoting it: newer engines' messages quote the text, and the
+ * text may hold a key. Only the position is kept.
+ */
+function describeJsonError(err: unknown): string {
+  const position = /position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+  return `is not valid JSON${position === undefined ? '' : ` (error at character ${position})`}`;
 }
 
 function readJsonFile(path: string, settingPath: string, issues: ConfigIssue[]): unknown {
@@ -191,11 +200,7 @@ function readJsonFile(path: string, settingPath: string, issues: ConfigIssue[]):
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    issues.push({
-      path: settingPath,
-      source: path,
-      reason: `is not valid JSON (${(err as Error).message})`,
-    });
+    issues.push({ path: settingPath, source: path, reason: describeJsonError(err) });
     return undefined;
   }
 }
@@ -283,7 +288,7 @@ const REDACTED = '[redacted]';
  * A copy of the configuration that is safe to print or log: API keys, the webhook secret and any
  * password in the Redis URL are replaced by `[redacted]`.
  */
-export function redactConfig(config: Config): unknown {
+export function redactConfig(config: Config): Config {
   const copy = JSON.parse(JSON.stringify(config)) as {
     redis: { url?: string };
     api: { operatorKey?: string; clientKeys: Record<string, string> };
@@ -293,7 +298,7 @@ export function redactConfig(config: Config): unknown {
   for (const clientId of Object.keys(copy.api.clientKeys)) copy.api.clientKeys[clientId] = REDACTED;
   if (copy.sinks.webhook.secret !== undefined) copy.sinks.webhook.secret = REDACTED;
   if (copy.redis.url !== undefined) copy.redis.url = redactUrlPassword(copy.redis.url);
-  return copy;
+  return deepFreeze(copy as unknown as Config);
 }
 
 function redactUrlPassword(url: string): string {

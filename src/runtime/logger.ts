@@ -7,6 +7,7 @@ import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'p
 import pinoPretty from 'pino-pretty';
 import { redactSecrets } from '../domain/errors.js';
 
+/** The logger type every component receives (pino's). */
 export type { Logger } from 'pino';
 
 /** Keys whose values are secrets wherever they appear (top level, and one or two levels down). */

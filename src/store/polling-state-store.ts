@@ -233,6 +233,17 @@ export class PollingStateStore {
     return (await this.#redis.exists(this.keys.state(stateId))) === 1;
   }
 
+  /**
+   * The state's score in its platform's due index (its due time, or a claim's lease end, epoch ms),
+   * or null when it is not in the index (not schedulable, or the index lost it).
+   */
+  async getDueScore(state: Pick<PollingState, 'id' | 'platform'>): Promise<number | null> {
+    if (!STATE_ID_PATTERN.test(state.id)) return null;
+    const k = this.keys.partitionOf(state.id);
+    const score = await this.#redis.zscore(this.keys.due(k, state.platform), state.id);
+    return score === null ? null : Number(score);
+  }
+
   /** Delete a state and everything indexed under it. Returns true when it existed. */
   async delete(stateId: string): Promise<boolean> {
     if (!STATE_ID_PATTERN.test(stateId)) return false;
