@@ -79,6 +79,11 @@ export function redisUrlOf(config: Config): string {
   return config.redis.url ?? 'redis://127.0.0.1:6379';
 }
 
+/** A Redis URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
+}
+
 /** Build and start the requested roles. */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config } = options;
@@ -89,6 +94,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const url = redisUrlOf(config);
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   redis.on('error', (err: Error) => logger.error({ err: err.message }, 'redis connection error'));
+  try {
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
   const prefix = config.redis.prefix;
   const store = new PollingStateStore({
     redis,

@@ -524,15 +524,6 @@ export class PollingStateStore {
     return this.keys.allPartitions().map((k) => this.keys.outbox(k));
   }
 
-  /** The due-index score (epoch ms) of a state, or null when it is not in the due index. */
-  async getDueScore(state: Pick<PollingState, 'id' | 'platform'>): Promise<number | null> {
-    const score = await this.#redis.zscore(
-      this.keys.due(this.keys.partitionOf(state.id), state.platform),
-      state.id,
-    );
-    return score === null ? null : Number(score);
-  }
-
   /** Due states (not yet claimed) of a platform in all partitions, and the oldest due time. */
   async countDue(
     platform: Platform,
