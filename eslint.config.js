@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'coverage', 'dist', 'test/fixtures', 'eslint.config.js', 'bin'] },
+  { ignores: ['node_modules', 'coverage', 'dist', '.tmp', 'test/fixtures', 'eslint.config.js', 'bin'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

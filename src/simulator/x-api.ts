@@ -29,6 +29,7 @@ const TWEET_FIELDS = [
   'conversation_id',
   'created_at',
   'edit_controls',
+  'edit_history_tweet_ids',
   'entities',
   'geo',
   'id',

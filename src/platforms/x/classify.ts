@@ -122,7 +122,12 @@ export function classifyXResponse(
   const body = parsed.success ? parsed.data : {};
   const first = body.errors?.[0];
   const problem = problemTypeOf(body.type) ?? problemTypeOf(first?.type);
-  const text = describe(body) || (first === undefined ? '' : describe(first)) || `HTTP ${status}`;
+  // The envelope says what kind of failure; the first entry of errors[] says which parameter.
+  const summary = describe(body);
+  const specific = first === undefined ? '' : describe(first);
+  const text =
+    [summary, specific].filter((s, i, all) => s !== '' && all.indexOf(s) === i).join(' — ') ||
+    `HTTP ${status}`;
   const message = (what: string): string => redactSecrets(`X ${status} ${what}: ${text}`, secrets);
   const platformCode = problem ?? (first?.code === undefined ? undefined : String(first.code));
   const base = { status, ...(platformCode === undefined ? {} : { platformCode }) };
