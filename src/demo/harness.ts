@@ -153,7 +153,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         for (const s of await runtime.store.listByClientPlatform(ref.clientId, ref.platform))
           ids.add(s.id);
       }
+      let stuck: string[] = [];
       for (let round = 0; round < maxRounds; round++) {
+        stuck = [];
         // "Poll now" every state that has not yet completed a successful walk after the cut-off.
         let unfinished = 0;
         for (const id of ids) {
@@ -166,6 +168,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
             s.lastPolledAt.getTime() >= cutoffMs;
           if (done) continue;
           unfinished++;
+          stuck.push(
+            `${s.platform}/${s.resourceType}/${s.resourceId ?? '-'} ${s.status} errors=${s.consecutiveErrors} ` +
+              `pageToken=${s.pageToken ?? '-'} last=${s.lastErrorCode ?? '-'}: ${s.lastError ?? ''}`,
+          );
           const nowMs = runtime.clock.now();
           if (s.nextPollAt.getTime() > nowMs) {
             await runtime.store.saveIfVersion(
@@ -184,7 +190,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         await harness.drain();
         await opts.onRound?.();
       }
-      throw new Error(`catch-up did not finish in ${maxRounds} rounds`);
+      throw new Error(
+        `catch-up did not finish in ${maxRounds} rounds; unfinished:\n${stuck.slice(0, 10).join('\n')}`,
+      );
     },
     async outboxEvents() {
       const events: PollEvent[] = [];

@@ -189,10 +189,17 @@ export class PollingScheduler {
     }
   }
 
+  /**
+   * True for a state at or over the error threshold that is due before its slow probe, although
+   * nothing changed it since that poll (a state written by an older version or by hand). An
+   * operator's "poll now" writes the state after the poll (updatedAt > lastPolledAt), so it is
+   * honoured.
+   */
   #isProbeTooSoon(state: PollingState, nowMs: number, maxErrors: number, probeMs: number): boolean {
     return (
       state.consecutiveErrors >= maxErrors &&
       state.lastPolledAt !== null &&
+      state.updatedAt.getTime() <= state.lastPolledAt.getTime() &&
       nowMs - state.lastPolledAt.getTime() < probeMs
     );
   }

@@ -34,7 +34,7 @@ async function run(simulator: Parameters<typeof startHarness>[0]['simulator'], h
     redisUrl: testRedisUrl(),
     prefix,
     clock,
-    simulator: { seed: `e2e-${prefix}`, clients: 3, ...simulator },
+    simulator: { seed: 'e2e', clients: 3, ...simulator },
     config: { worker: { concurrency: 8 }, log: { level: 'silent' } },
     runtime: { logger: pino({ level: 'silent' }) },
   });

@@ -115,6 +115,20 @@ describe('PollingScheduler.scheduleDuePollJobs', () => {
     expect(await store.getDueScore(sick)).toBe(sick.lastPolledAt!.getTime() + 3_600_000);
   });
 
+  it("honours an operator's poll-now of an unhealthy state", async () => {
+    let sick: PollingState = (
+      await store.register(
+        { clientId: 'client_3', platform: 'linkedin', resourceType: 'inbox' },
+        now(),
+      )
+    ).state;
+    for (let i = 0; i < 6; i++)
+      sick = updatePollingState(sick, { success: false, error: 'down' }, now());
+    clock.advance(1000);
+    await store.save({ ...sick, nextPollAt: now(), updatedAt: now(), version: sick.version + 1 });
+    expect(await scheduler.scheduleDuePollJobs('linkedin')).toBe(1);
+  });
+
   it('does not schedule needs_reauth or paused states', async () => {
     const s = (await store.register({ clientId: 'c', platform: 'x', resourceType: 'dms' }, now()))
       .state;
