@@ -9,6 +9,9 @@
  * | invalid_request  | done                      | as transient, so an operator sees it; probes   |
  * | auth             | done                      | needs_reauth (not polled until resumed)        |
  * | not_found        | done                      | paused (kept for inspection, never polled)     |
+ *
+ * A credential provider's failure counts as `auth` when the client has no usable credentials
+ * (missing or invalid: an operator must act) and as `transient` when the source is unreachable.
  */
 import {
   isPlatformError,
@@ -33,7 +36,13 @@ export interface ErrorDecision {
 export function decideOnError(err: unknown, nowMs: number): ErrorDecision {
   const platformError: PlatformError = isPlatformError(err)
     ? err
-    : new PlatformError('transient', `unexpected failure: ${messageOf(err)}`, { cause: err });
+    : isCredentialFailure(err)
+      ? new PlatformError(
+          err.code === 'credentials_unavailable' ? 'transient' : 'auth',
+          messageOf(err),
+          { cause: err, platformCode: err.code },
+        )
+      : new PlatformError('transient', `unexpected failure: ${messageOf(err)}`, { cause: err });
   const code = platformError.code;
   const message = redactSecrets(platformError.message).slice(0, 500);
   switch (code) {
@@ -73,6 +82,16 @@ export function decideOnError(err: unknown, nowMs: number): ErrorDecision {
         },
       };
   }
+}
+
+/** A credential provider's error (matched by name and code: it may cross a process boundary). */
+function isCredentialFailure(err: unknown): err is { name: 'CredentialsError'; code: string } {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { name?: unknown }).name === 'CredentialsError' &&
+    typeof (err as { code?: unknown }).code === 'string'
+  );
 }
 
 function messageOf(err: unknown): string {
