@@ -17,6 +17,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/config-schema.js';
 import { startHarness, type Harness, type HarnessOptions } from '../../src/demo/harness.js';
+import { deriveStateId } from '../../src/domain/resource.js';
 import { bullPrefix, POLL_QUEUE } from '../../src/worker/jobs.js';
 import {
   connectTestRedis,
@@ -171,4 +172,78 @@ describe('crash safety with worker processes', () => {
       await events.close();
     }
   }, 240_000);
+  it('emits each item once when a job whose BullMQ lock lapsed runs on a second worker, and the stale run moves nothing back', async () => {
+    const config: ConfigInput = {
+      // The claim's lease (and the poll lock's TTL) outlive the test: only BullMQ's lock lapses.
+      scheduler: { leaseMs: 120_000 },
+      worker: { concurrency: 1, lockDurationMs: 1_000, stalledIntervalMs: 300 },
+      rateLimits: NO_LIMITS.limiter,
+      log: { level: 'silent' },
+    };
+    const { h } = await setUp(
+      config,
+      {
+        clients: 1,
+        rateLimits: NO_LIMITS.simulator,
+        // Every answer takes 2 s, so worker A is frozen in the middle of its fetch.
+        faults: { latencyMs: 2_000 },
+        traffic: { xMentionsPerHour: 36_000 },
+      },
+      {},
+    );
+    // Workers log warnings, so that the stale run's refused commit can be seen.
+    const configFile = writeWorkerConfig(dir, {
+      redisUrl: testRedisUrl(),
+      prefix,
+      credentialsPath: h.credentialsPath,
+      config: { ...config, log: { level: 'warn', pretty: false } },
+    });
+    const ref = h.sim.world
+      .resources()
+      .find((r) => r.platform === 'x' && r.resourceType === 'mentions')!;
+    const stateId = deriveStateId(ref);
+    await waitFor('a few mentions published', () => h.sim.truth(ref).length >= 5);
+
+    const a = spawnWorker(built.entry, configFile, h.sim.url);
+    workers.push(a);
+    await a.ready;
+    await h.runtime.scheduler.registerPollableResource(ref);
+    const before = (await h.runtime.store.get(stateId))!;
+    expect(await h.scheduleAll()).toBe(1);
+    // A has taken the job and the poll lock and read the state; now it waits for the answer.
+    await waitFor(
+      'A to begin the poll',
+      async () => (await h.runtime.redis.exists(h.runtime.store.keys.lock(stateId))) === 1,
+    );
+    a.child.kill('SIGSTOP');
+
+    // B finds the job stalled (A renews no lock), runs it under the same job id and commits.
+    const b = spawnWorker(built.entry, configFile, h.sim.url);
+    workers.push(b);
+    await b.ready;
+    await waitFor(
+      'B to commit the job',
+      async () => ((await h.runtime.store.get(stateId))?.version ?? 0) > before.version,
+      60_000,
+    );
+    await h.drain();
+    const afterB = (await h.runtime.store.get(stateId))!;
+    const emittedByB = await h.outboxEvents();
+    expect(afterB.cursor).not.toBeNull();
+    expect(emittedByB.length).toBeGreaterThan(0);
+
+    // A resumes: its answer arrives, and its commit (against the version it read) is refused.
+    a.child.kill('SIGCONT');
+    await waitFor('A to be refused', () => a.output().includes('poll commit refused'), 60_000);
+    expect(await h.runtime.store.get(stateId)).toEqual(afterB);
+    expect(await h.outboxEvents()).toEqual(emittedByB);
+
+    // Later polls go on from B's cursor: everything published is emitted exactly once.
+    const cutoff = Date.now();
+    await h.catchUp({ maxRounds: 20 });
+    const ids = (await h.outboxEvents()).map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const published = h.sim.truth(ref).filter((t) => t.publishedAtMs <= cutoff);
+    expect(published.map((t) => t.eventId).filter((id) => !ids.includes(id))).toEqual([]);
+  }, 180_000);
 });
