@@ -93,6 +93,10 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       concurrency: z.int().min(1).max(1000).default(10),
       pageCapPerJob: z.int().min(1).max(100).default(5),
+      /** BullMQ job lock: a job whose worker stops renewing it for this long counts as stalled. */
+      lockDurationMs: durationMs.default(60_000),
+      /** How often a worker looks for stalled jobs (a killed worker's job runs again then). */
+      stalledIntervalMs: durationMs.default(30_000),
     })
     .prefault({}),
   ledger: z

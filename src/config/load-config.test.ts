@@ -41,7 +41,12 @@ describe('loadConfig', () => {
     expect(config.backoff).toEqual({ baseMs: 30_000, capMs: 1_800_000 });
     expect(config.adaptive).toEqual({ stretchFactor: 1.5, maxMultiplier: 4 });
     expect(config.scheduler).toEqual({ tickMs: 1000, jitterRatio: 0.1, leaseMs: 120_000 });
-    expect(config.worker).toEqual({ concurrency: 10, pageCapPerJob: 5 });
+    expect(config.worker).toEqual({
+      concurrency: 10,
+      pageCapPerJob: 5,
+      lockDurationMs: 60_000,
+      stalledIntervalMs: 30_000,
+    });
     expect(config.ledger).toEqual({ maxAgeMs: 30 * 86_400_000, maxCount: 10_000 });
     expect(config.platforms.x.fieldsParamName).toBe('tweet.fields');
     expect(config.platforms.linkedin.version).toBe('202511');
@@ -68,6 +73,8 @@ describe('loadConfig', () => {
         EP_OPERATOR_KEY: OPERATOR_KEY,
         EP_CLIENT_KEYS: JSON.stringify({ acme: CLIENT_KEY }),
         EP_WORKER_CONCURRENCY: '32',
+        EP_WORKER_LOCK_DURATION_MS: '2000',
+        EP_WORKER_STALLED_INTERVAL_MS: '500',
         EP_X_BASE_URL: 'http://127.0.0.1:4010',
         EP_INTERVAL_X_MENTIONS_MS: '30000',
         EP_BATCH_LIMIT_TIKTOK: '7',
@@ -89,6 +96,8 @@ describe('loadConfig', () => {
     expect(config.api.operatorKey).toBe(OPERATOR_KEY);
     expect(config.api.clientKeys).toEqual({ acme: CLIENT_KEY });
     expect(config.worker.concurrency).toBe(32);
+    expect(config.worker.lockDurationMs).toBe(2000);
+    expect(config.worker.stalledIntervalMs).toBe(500);
     expect(config.platforms.x.baseUrl).toBe('http://127.0.0.1:4010');
     expect(config.intervals.x.mentions).toBe(30_000);
     expect(config.batchLimits.tiktok).toBe(7);

@@ -35,6 +35,8 @@ const staticBindings: EnvBinding[] = [
   { name: 'EP_SCHEDULER_LEASE_MS', path: 'scheduler.leaseMs', kind: 'int' },
   { name: 'EP_WORKER_CONCURRENCY', path: 'worker.concurrency', kind: 'int' },
   { name: 'EP_WORKER_PAGE_CAP', path: 'worker.pageCapPerJob', kind: 'int' },
+  { name: 'EP_WORKER_LOCK_DURATION_MS', path: 'worker.lockDurationMs', kind: 'int' },
+  { name: 'EP_WORKER_STALLED_INTERVAL_MS', path: 'worker.stalledIntervalMs', kind: 'int' },
   { name: 'EP_LEDGER_MAX_AGE_MS', path: 'ledger.maxAgeMs', kind: 'int' },
   { name: 'EP_LEDGER_MAX_COUNT', path: 'ledger.maxCount', kind: 'int' },
   { name: 'EP_X_BASE_URL', path: 'platforms.x.baseUrl', kind: 'string' },

@@ -98,7 +98,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const prefix = config.redis.prefix;
   const store = new PollingStateStore({
@@ -185,6 +187,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       connection,
       prefix,
       concurrency: config.worker.concurrency,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
       logger,
       ...(options.onPollOutcome !== undefined ? { onOutcome: options.onPollOutcome } : {}),
     });

@@ -19,6 +19,8 @@ export interface PollWorkerOptions {
   concurrency?: number;
   /** BullMQ job lock duration. @defaultValue 60_000 */
   lockDurationMs?: number;
+  /** How often this worker moves stalled jobs (their lock lapsed) back to waiting. @defaultValue 30_000 */
+  stalledIntervalMs?: number;
   logger?: PollLogger;
   /** Called after each job (tests, progress displays). */
   onOutcome?: (outcome: PollOutcome, data: { stateId: string; platform: string }) => void;
@@ -51,6 +53,7 @@ export class PollWorker {
         prefix: bullPrefix(options.prefix ?? 'ep'),
         concurrency: options.concurrency ?? 10,
         lockDuration: options.lockDurationMs ?? 60_000,
+        stalledInterval: options.stalledIntervalMs ?? 30_000,
         autorun: false,
       },
     );
