@@ -46,7 +46,9 @@ describe('adapters and rate-limit budgets', () => {
     });
     for (const platform of PLATFORMS) {
       for (const type of resourceTypesOf(platform)) {
-        expect(ENDPOINT_KEYS[platform] as readonly string[]).toContain(adapters[platform].endpointOf(type));
+        expect(ENDPOINT_KEYS[platform] as readonly string[]).toContain(
+          adapters[platform].endpointOf(type),
+        );
       }
     }
   });
