@@ -153,25 +153,37 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         for (const s of await runtime.store.listByClientPlatform(ref.clientId, ref.platform))
           ids.add(s.id);
       }
+      // A state is caught up once a walk that *began* after the cut-off has ended successfully. A
+      // walk's start is not stored, so: first observe the state quiet (no walk in progress, no job
+      // holding its poll lock) at or after the cut-off; any poll committed after that began later.
+      const quietAt = new Map<string, { version: number; atMs: number }>();
       let stuck: string[] = [];
       for (let round = 0; round < maxRounds; round++) {
         stuck = [];
-        // "Poll now" every state that has not yet completed a successful walk after the cut-off.
         let unfinished = 0;
         for (const id of ids) {
           const s = await runtime.store.get(id);
           if (s === null || (s.status !== 'active' && s.status !== 'backing_off')) continue;
+          const quiet = quietAt.get(id);
           const done =
+            quiet !== undefined &&
+            s.version > quiet.version &&
             s.pageToken === null &&
             s.consecutiveErrors === 0 &&
             s.lastPolledAt !== null &&
+            s.lastPolledAt.getTime() >= quiet.atMs &&
             s.lastPolledAt.getTime() >= cutoffMs;
           if (done) continue;
+          if (quiet === undefined && s.pageToken === null) {
+            const locked = (await runtime.redis.exists(runtime.store.keys.lock(id))) === 1;
+            if (!locked) quietAt.set(id, { version: s.version, atMs: runtime.clock.now() });
+          }
           unfinished++;
           stuck.push(
             `${s.platform}/${s.resourceType}/${s.resourceId ?? '-'} ${s.status} errors=${s.consecutiveErrors} ` +
               `pageToken=${s.pageToken ?? '-'} last=${s.lastErrorCode ?? '-'}: ${s.lastError ?? ''}`,
           );
+          // "Poll now".
           const nowMs = runtime.clock.now();
           if (s.nextPollAt.getTime() > nowMs) {
             await runtime.store.saveIfVersion(
