@@ -61,7 +61,7 @@ describe('demo run', () => {
         io: { env: {}, out: (t) => void out.push(t), err: (t) => void out.push(t), isTTY: true },
         redisUrl: testRedisUrl(),
         short: true,
-          logLevel: 'debug',
+        logLevel: 'debug',
         logDestination,
         beforeCleanup: async ({ redisUrl, prefix, tokens }) => {
           const redis = new Redis(redisUrl);
@@ -93,9 +93,9 @@ describe('demo run', () => {
       expect(s.tokens).toBeGreaterThan(10);
       expect(s.keys).toBeGreaterThan(20); // states, indexes, ledgers, outbox, limiter, queue
       // The lines that could carry a token: start-up, and failed polls (the demo injects 5xx answers
-    // and cut-off bodies, whose messages quote the platform's answer).
-    expect(logs).toContain('engagement-poller started');
-    expect(logs).toContain('poll failed');
+      // and cut-off bodies, whose messages quote the platform's answer).
+      expect(logs).toContain('engagement-poller started');
+      expect(logs).toContain('poll failed');
       expect(s.hits).toEqual([]);
 
       // The terminal display redraws in place and ends with the summary.
