@@ -56,6 +56,12 @@ export interface DemoSummary extends Omit<TruthComparison, 'lost' | 'duplicated'
   isOk: boolean;
 }
 
+function linkedInStandardTier() {
+  const day = (limit: number) => ({ limit, windowMs: 86_400_000, alignment: 'utc-aligned' });
+  const budget = { app: day(100_000), account: day(5_000), blockScopeOn429: 'account' };
+  return { comments: budget, conversations: budget, notifications: budget };
+}
+
 /** Demo settings: intervals of a minute or two of simulated time (a second or two at ×60). */
 function demoConfig(eventsPath: string | undefined): ConfigInput {
   return {
@@ -69,6 +75,11 @@ function demoConfig(eventsPath: string | undefined): ConfigInput {
     backoff: { baseMs: 30_000, capMs: 5 * MINUTE_MS },
     probeIntervalMs: 10 * MINUTE_MS,
     log: { level: 'warn' },
+    // The simulator grants LinkedIn's Standard tier (100,000 calls per app and 5,000 per member a
+    // day); the product's defaults are the Development tier's 500/100, which 24 clients polled
+    // every two simulated minutes exhaust within the run, leaving LinkedIn blocked until the next
+    // (simulated) UTC midnight.
+    rateLimits: { budgets: { linkedin: linkedInStandardTier() } },
     ...(eventsPath !== undefined ? { sinks: { jsonl: { path: eventsPath } } } : {}),
   };
 }
