@@ -4,10 +4,14 @@
  * together from the configuration. Each role can run on its own (`roles`), so a deployment scales
  * schedulers, workers and relays separately.
  */
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { buildAdminApp } from '../api/app.js';
+import type { ExplainResult } from '../api/deps.js';
 import type { Config } from '../config/config-schema.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { PollingState, PollPolicy } from '../domain/polling-state.js';
@@ -27,12 +31,15 @@ import { PollProcessor, type PollOutcome } from '../worker/poll-processor.js';
 import { PollWorker } from '../worker/poll-worker.js';
 import { FileCredentialProvider } from './credentials/file-credential-provider.js';
 import { createLogger } from './logger.js';
+import { createReadinessCheck } from './readiness.js';
 
 /** Which parts run in this process. */
 export interface Roles {
   scheduler?: boolean;
   worker?: boolean;
   relay?: boolean;
+  /** The admin API, listening on `config.api.host`:`config.api.port`. */
+  api?: boolean;
 }
 
 /** Options of {@link startRuntime}. */
@@ -70,6 +77,10 @@ export interface Runtime {
   scheduler: PollingScheduler;
   worker: PollWorker | null;
   relay: OutboxRelay | null;
+  /** The admin API, when the `api` role runs. */
+  api: FastifyInstance | null;
+  /** Where the admin API listens (`http://host:port`), when the `api` role runs. */
+  apiUrl: string | null;
   /** Stop the roles gracefully (no job is cut off) and close every connection. */
   close(): Promise<void>;
 }
@@ -133,6 +144,27 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     tickJitterRatio: config.scheduler.jitterRatio,
   });
 
+  const base = options.platformBaseUrl;
+  const buildAdapters = (credentials: CredentialProvider) =>
+    options.adapters ??
+    createPlatformAdapters({
+      credentials,
+      clock,
+      x: {
+        baseUrl: base ?? config.platforms.x.baseUrl,
+        postFieldsParam: config.platforms.x.fieldsParamName as 'tweet.fields' | 'post.fields',
+      },
+      linkedin: {
+        baseUrl: base ?? config.platforms.linkedin.baseUrl,
+        linkedInVersion: config.platforms.linkedin.version,
+      },
+      tiktok: {
+        businessBaseUrl: base ?? config.platforms.tiktok.baseUrl,
+        researchBaseUrl: base ?? config.platforms.tiktok.researchBaseUrl,
+      },
+    });
+
+  let endpointAdapters: Readonly<Record<PollingState['platform'], PlatformAdapter>> | null = null;
   let worker: PollWorker | null = null;
   if (options.roles.worker === true) {
     const credentials =
@@ -143,25 +175,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (credentials === null) {
       throw new Error('a worker needs credentials: set EP_CREDENTIALS_FILE (credentials.file)');
     }
-    const base = options.platformBaseUrl;
-    const adapters =
-      options.adapters ??
-      createPlatformAdapters({
-        credentials,
-        clock,
-        x: {
-          baseUrl: base ?? config.platforms.x.baseUrl,
-          postFieldsParam: config.platforms.x.fieldsParamName as 'tweet.fields' | 'post.fields',
-        },
-        linkedin: {
-          baseUrl: base ?? config.platforms.linkedin.baseUrl,
-          linkedInVersion: config.platforms.linkedin.version,
-        },
-        tiktok: {
-          businessBaseUrl: base ?? config.platforms.tiktok.baseUrl,
-          researchBaseUrl: base ?? config.platforms.tiktok.researchBaseUrl,
-        },
-      });
+    const adapters = buildAdapters(credentials);
+    endpointAdapters = adapters;
     const policyOf = (state: PollingState): Partial<PollPolicy> => ({
       intervalMs: scheduler.intervalOf(state.platform, state.resourceType),
       maxErrors: config.maxErrors,
@@ -244,6 +259,53 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   }
 
+  let api: FastifyInstance | null = null;
+  let apiUrl: string | null = null;
+  if (options.roles.api === true) {
+    // The API only needs each resource type's endpoint key, never a token: adapters built here
+    // (API-only process) get a provider that refuses, so no request can be made through them.
+    const adapters =
+      endpointAdapters ??
+      buildAdapters({
+        getCredentials: () => Promise.reject(new Error('the api role makes no platform requests')),
+      });
+    api = buildAdminApp({
+      store,
+      metrics,
+      clock,
+      auth: config.api,
+      logger,
+      policy: { maxErrors: config.maxErrors, probeIntervalMs: config.probeIntervalMs },
+      readiness: createReadinessCheck({
+        ping: () => redis.ping(),
+        queueCounts: async () => {
+          const c = await pollQueue.getJobCounts('waiting', 'active');
+          return { waiting: c.waiting ?? 0, active: c.active ?? 0 };
+        },
+        // An API-only process relies on the fleet's workers; it cannot see them, so it reports
+        // them as running and leaves the stall rule (jobs waiting, none active) to catch a dead fleet.
+        isWorkersRunning: () => worker?.isRunning() ?? options.roles.worker !== true,
+        clock,
+        stallThresholdMs: config.api.stallThresholdMs,
+      }),
+      explain: (state) => explainRateLimit(limiter, adapters, state),
+    });
+    try {
+      await api.listen({ host: config.api.host, port: config.api.port });
+    } catch (err) {
+      await api.close();
+      await pollQueue.close();
+      redis.disconnect();
+      throw new Error(
+        `the admin API cannot listen on ${config.api.host}:${config.api.port}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    const address = api.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    apiUrl = `http://${host}:${address.port}`;
+  }
+
   if (options.roles.scheduler === true) scheduler.start();
   worker?.start();
   relay?.start();
@@ -253,6 +315,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         .filter(([, on]) => on)
         .map(([r]) => r),
       prefix,
+      ...(apiUrl !== null ? { apiUrl } : {}),
     },
     'engagement-poller started',
   );
@@ -270,9 +333,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     scheduler,
     worker,
     relay,
+    api,
+    apiUrl,
     async close() {
       if (closed) return;
       closed = true;
+      await api?.close();
       await scheduler.stop();
       await worker?.close();
       await relay?.stop();
@@ -280,5 +346,68 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await pollQueue.close();
       await redis.quit().catch(() => redis.disconnect());
     },
+  };
+}
+
+/** The rate limiter's view of a state for the admin API's "why" answer. */
+async function explainRateLimit(
+  limiter: RedisRateLimiter,
+  adapters: Readonly<Record<PollingState['platform'], PlatformAdapter>>,
+  state: PollingState,
+): Promise<ExplainResult> {
+  const { blockedBy } = await limiter.inspect({
+    platform: state.platform,
+    endpoint: adapters[state.platform].endpointOf(state.resourceType),
+    clientId: state.clientId,
+  });
+  return {
+    rateLimit:
+      blockedBy === null
+        ? null
+        : { scope: blockedBy.scope, reason: blockedBy.reason, blockedUntilMs: blockedBy.untilMs },
+  };
+}
+
+/** Options of {@link installSignalHandlers}. */
+export interface SignalHandlerOptions {
+  /** Ends the process. @defaultValue process.exit */
+  exit?: (code: number) => void;
+  /** Called once the first signal arrives, before closing (e.g. to print a summary). */
+  onSignal?: (signal: NodeJS.Signals) => void;
+}
+
+/**
+ * Graceful shutdown: the first SIGTERM or SIGINT closes the runtime (no job is cut off) and exits
+ * 0 (1 when closing fails); a second one exits 1 at once. Returns a function that removes the
+ * handlers.
+ */
+export function installSignalHandlers(
+  runtime: Pick<Runtime, 'close' | 'logger'>,
+  options: SignalHandlerOptions = {},
+): () => void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      runtime.logger.warn({ signal }, 'second signal: exiting without waiting');
+      exit(1);
+      return;
+    }
+    stopping = true;
+    options.onSignal?.(signal);
+    runtime.logger.info({ signal }, 'shutting down');
+    runtime.close().then(
+      () => exit(0),
+      (err: unknown) => {
+        runtime.logger.error({ err: (err as Error).message }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
   };
 }

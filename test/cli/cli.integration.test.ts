@@ -1,0 +1,264 @@
+/**
+ * The command line as processes (`node bin/engagement-poller.js …`), against the test Redis under a
+ * unique prefix: help, configuration errors, the operator commands' round trip, and the demo's
+ * short mode with its checked summary. `--help` of every command also runs in-process.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { runCli } from '../../src/cli/program.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { PollingStateStore } from '../../src/store/polling-state-store.js';
+import {
+  connectTestRedis,
+  deleteKeysWithPrefix,
+  testRedisUrl,
+  uniquePrefix,
+} from '../helpers/redis.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'engagement-poller.js');
+const prefix = uniquePrefix('cli');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        cwd: root,
+        timeout: timeoutMs,
+        env: { PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), EP_PREFIX: prefix, ...env },
+      },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function memoryIo(
+  env: Record<string, string> = {},
+): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    env,
+    out: (t) => void stdout.push(t),
+    err: (t) => void stderr.push(t),
+    isTTY: false,
+    stdout,
+    stderr,
+  };
+}
+
+afterAll(async () => {
+  const redis = connectTestRedis();
+  await deleteKeysWithPrefix(redis, `${prefix}:`);
+  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await redis.quit();
+});
+
+const COMMANDS = [
+  'start',
+  'scheduler',
+  'worker',
+  'relay',
+  'api',
+  'register',
+  'unregister',
+  'status',
+  'resume',
+  'poll-now',
+  'simulator',
+  'demo',
+];
+
+describe('engagement-poller command line', () => {
+  it('prints help for the program as a process', async () => {
+    const run = await cli(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of COMMANDS) expect(run.stdout).toContain(command);
+  });
+
+  it('prints help for every command', async () => {
+    for (const command of COMMANDS) {
+      const io = memoryIo();
+      expect(await runCli([command, '--help'], io)).toBe(0);
+      expect(io.stdout.join('')).toContain(`Usage: engagement-poller ${command}`);
+    }
+  });
+
+  it('exits 2 listing every bad setting in one message', async () => {
+    const run = await cli(['status', '--client', 'acme'], {
+      EP_API_PORT: 'eighty',
+      EP_PREFIX: 'not a prefix!',
+      EP_LOG_LEVEL: 'loud',
+      EP_OPERATOR_KEY: 'tooShortKey',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Invalid configuration (4 problems)');
+    for (const name of ['EP_API_PORT', 'EP_PREFIX', 'EP_LOG_LEVEL', 'EP_OPERATOR_KEY']) {
+      expect(run.stderr).toContain(name);
+    }
+    expect(run.stderr).not.toContain('tooShortKey'); // a secret's value is never quoted
+  });
+
+  it('exits 2 naming a bad argument', async () => {
+    const io = memoryIo({ REDIS_URL: testRedisUrl(), EP_PREFIX: prefix });
+    const code = await runCli(
+      [
+        'register',
+        '--client',
+        'acme',
+        '--platform',
+        'x',
+        '--type',
+        'mentions',
+        '--id',
+        'not-a-number',
+      ],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(io.stderr.join('')).toContain('resourceId');
+    const io2 = memoryIo();
+    expect(await runCli(['register', '--client', 'acme'], io2)).toBe(2);
+    expect(io2.stderr.join('')).toContain('--platform');
+  });
+
+  it('registers, lists, resumes, polls now and unregisters a resource', async () => {
+    const reg = await cli([
+      'register',
+      '--client',
+      'acme',
+      '--platform',
+      'x',
+      '--type',
+      'mentions',
+      '--id',
+      '2244994945',
+    ]);
+    expect(reg.code).toBe(0);
+    expect(reg.stdout).toMatch(/^registered x\/mentions 2244994945 for acme: [0-9a-f]{32}\n$/);
+    const stateId = /([0-9a-f]{32})/.exec(reg.stdout)![1]!;
+
+    const again = await cli([
+      'register',
+      '--client',
+      'acme',
+      '--platform',
+      'x',
+      '--type',
+      'mentions',
+      '--id',
+      '2244994945',
+    ]);
+    expect(again.stdout).toContain('already registered');
+
+    const status = await cli(['status', '--client', 'acme']);
+    expect(status.code).toBe(0);
+    const lines = status.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^STATE\s+PLATFORM\s+TYPE\s+RESOURCE\s+STATUS\s+CURSOR\s+LAST POLL\s+NEXT POLL\s+ERRORS\s+LAST ERROR$/,
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${stateId}\\s+x\\s+mentions\\s+2244994945\\s+active\\s+-\\s+-\\s+\\S+Z\\s+0\\s+-$`,
+      ),
+    );
+
+    // An active resource has nothing to resume.
+    const notResumable = await cli(['resume', '--client', 'acme', '--state', stateId]);
+    expect(notResumable.code).toBe(1);
+    expect(notResumable.stderr).toContain('nothing to resume');
+
+    // The platform rejected the token: needs_reauth. Resume makes it active and due.
+    const redis = new Redis(testRedisUrl());
+    const store = new PollingStateStore({ redis, prefix });
+    const state = (await store.get(stateId))!;
+    await store.save({
+      ...state,
+      status: 'needs_reauth',
+      consecutiveErrors: 1,
+      lastErrorCode: 'auth',
+      lastError: 'X 401',
+      nextPollAt: new Date(Date.now() + 86_400_000),
+      version: state.version + 1,
+    });
+    const blocked = await cli(['poll-now', '--client', 'acme', '--state', stateId]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('resume it first');
+    const json = JSON.parse((await cli(['status', '--client', 'acme', '--json'])).stdout) as {
+      resources: { status: string; lastErrorCode: string }[];
+    };
+    expect(json.resources[0]).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'auth' });
+
+    const resumed = await cli(['resume', '--client', 'acme', '--state', stateId]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('resumed x/mentions 2244994945: active');
+    expect((await store.get(stateId))!.status).toBe('active');
+
+    const later = (await store.get(stateId))!;
+    await store.save({
+      ...later,
+      nextPollAt: new Date(Date.now() + 86_400_000),
+      version: later.version + 1,
+    });
+    const before = Date.now();
+    const now = await cli(['poll-now', '--client', 'acme', '--state', stateId]);
+    expect(now.code).toBe(0);
+    expect((await store.get(stateId))!.nextPollAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await store.get(stateId))!.nextPollAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+    // Another client cannot reach it.
+    const other = await cli(['poll-now', '--client', 'globex', '--state', stateId]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('no resource');
+
+    const un = await cli(['unregister', '--client', 'acme', '--state', stateId]);
+    expect(un.code).toBe(0);
+    expect(un.stdout).toBe('unregistered\n');
+    const unAgain = await cli([
+      'unregister',
+      '--client',
+      'acme',
+      '--platform',
+      'x',
+      '--type',
+      'mentions',
+      '--id',
+      '2244994945',
+    ]);
+    expect(unAgain.code).toBe(1);
+    expect(unAgain.stdout).toBe('not registered\n');
+    expect((await cli(['status', '--client', 'acme'])).stdout).toBe(
+      'no resources registered for acme\n',
+    );
+    await redis.quit();
+  });
+
+  it('runs the short demo to a clean summary', { timeout: 60_000 }, async () => {
+    const run = await cli(['demo', '--short'], { EP_PREFIX: '' }, 55_000);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = run.stdout.slice(run.stdout.indexOf('Summary'));
+    expect(summary).toMatch(/published\s+[1-9]\d*/);
+    expect(summary).toMatch(/emitted\s+[1-9]\d*/);
+    expect(summary).toMatch(/lost\s+0 /);
+    expect(summary).toMatch(/duplicated\s+0 /);
+    expect(summary).toMatch(/over a limit\s+0 /);
+    expect(summary).toContain('OK: every published item was emitted exactly once');
+    // Not a terminal: one plain progress line per second, no cursor movement.
+    expect(run.stdout).toMatch(/\[\d+s\] emitted\/published x \d+\/\d+/);
+    expect(run.stdout).not.toContain('\x1b[');
+  });
+});
