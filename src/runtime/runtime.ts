@@ -30,6 +30,7 @@ import { bullPrefix, POLL_QUEUE } from '../worker/jobs.js';
 import { PollProcessor, type PollOutcome } from '../worker/poll-processor.js';
 import { PollWorker } from '../worker/poll-worker.js';
 import { FileCredentialProvider } from './credentials/file-credential-provider.js';
+import { MetricsSampler } from './metrics-sampler.js';
 import { createLogger } from './logger.js';
 import { createReadinessCheck } from './readiness.js';
 
@@ -306,9 +307,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     apiUrl = `http://${host}:${address.port}`;
   }
 
+  // The process that serves /metrics keeps the backlog gauges fresh.
+  const sampler =
+    api === null
+      ? null
+      : new MetricsSampler({
+          store,
+          metrics,
+          clock,
+          ...(relay !== null ? { outboxLength: () => relay.length() } : {}),
+          logger,
+        });
+
   if (options.roles.scheduler === true) scheduler.start();
   worker?.start();
   relay?.start();
+  sampler?.start();
   logger.info(
     {
       roles: Object.entries(options.roles)
@@ -338,6 +352,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async close() {
       if (closed) return;
       closed = true;
+      await sampler?.stop();
       await api?.close();
       await scheduler.stop();
       await worker?.close();
