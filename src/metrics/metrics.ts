@@ -20,8 +20,6 @@ export interface Metrics {
   readonly rateLimitDeferrals: Counter<'platform' | 'scope'>;
   /** 429 (or platform rate-limit codes) received. */
   readonly rateLimited429: Counter<'platform'>;
-  /** Polls that waited because Redis could not be reached by the rate limiter (fail closed). */
-  readonly rateLimitFailClosed: Counter<'platform'>;
   /** Duration of one poll job. */
   readonly pollLatency: Histogram<'platform'>;
   /** Claimed states enqueued by the scheduler. */
@@ -76,12 +74,6 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     rateLimited429: new Counter({
       name: 'ep_rate_limited_responses_total',
       help: 'Rate-limit responses (429 or platform codes) received',
-      labelNames: ['platform'],
-      registers: r,
-    }),
-    rateLimitFailClosed: new Counter({
-      name: 'ep_rate_limit_fail_closed_total',
-      help: 'Polls that waited because the rate limiter could not reach Redis',
       labelNames: ['platform'],
       registers: r,
     }),

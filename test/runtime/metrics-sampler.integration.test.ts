@@ -45,3 +45,29 @@ describe('MetricsSampler', () => {
     expect(text).toContain('ep_outbox_length 7');
   });
 });
+
+describe('metrics registry shared with the rate limiter', () => {
+  it('keeps the limiter’s fail-closed counter (platform and operation labels) working on it', async () => {
+    const { RedisRateLimiter } = await import('../../src/rate-limit/redis-rate-limiter.js');
+    const { Redis } = await import('ioredis');
+    const metrics = createMetrics();
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
+    dead.on('error', () => undefined);
+    const limiter = new RedisRateLimiter({
+      redis: dead,
+      registry: metrics.registry,
+      commandTimeoutMs: 200,
+    });
+    const res = await limiter.acquire({ platform: 'x', endpoint: 'mentions', clientId: 'c' });
+    expect(res).toMatchObject({ kind: 'denied', scope: 'unavailable' });
+    expect(
+      await metrics.registry.getSingleMetricAsString('ep_rate_limit_fail_closed_total'),
+    ).toMatch(/ep_rate_limit_fail_closed_total\{platform="x",operation="acquire"\} 1/);
+    dead.disconnect();
+  });
+});
