@@ -11,8 +11,14 @@
  * concurrency, without Redis or BullMQ.
  *
  * Options: `--concurrency C` (worker concurrency, default 100), `--seconds S` (minimum timed
- * seconds per N; rounds repeat until reached, default 8), `--sizes 1000,10000`.
+ * seconds per N; rounds repeat until reached, default 8), `--sizes 1000,10000`, `--profile` (server
+ * time per Lua script and command, from the slow log; profiling slows Redis a little).
  */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -70,12 +76,99 @@ function instrumentRedis(): void {
   };
 }
 
-/** Total `usec` over all commands in `INFO commandstats`. */
-async function serverUsec(redis: Redis): Promise<number> {
+/** `usec` per command from `INFO commandstats`. */
+async function commandUsec(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
+  const out = new Map<string, number>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=([0-9]+),usec=([0-9]+)/gm)) {
+    out.set(m[1]!, Number(m[3]));
+  }
+  return out;
+}
+
+function sumOf(usec: Map<string, number>): number {
   let total = 0;
-  for (const m of info.matchAll(/usec=([0-9]+)/g)) total += Number(m[1]);
+  for (const v of usec.values()) total += v;
   return total;
+}
+
+/** The commands that took the most server time between two snapshots, per poll. */
+function topCommands(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  polls: number,
+): string {
+  return [...after]
+    .map(([name, us]) => [name, (us - (before.get(name) ?? 0)) / polls] as const)
+    .filter(([, us]) => us > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, us]) => `${name} ${us.toFixed(0)}µs`)
+    .join(', ');
+}
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** Script name by SHA: ours (`src/store/lua`, `src/rate-limit/lua`) and BullMQ's (its bundled script contents). */
+async function scriptNames(): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const dir of ['store', 'rate-limit']) {
+    const path = join(import.meta.dirname, '..', 'src', dir, 'lua');
+    for (const f of readdirSync(path)) {
+      names.set(sha1(readFileSync(join(path, f), 'utf8')), `${dir}/${f}`);
+    }
+  }
+  const bullDir = join(
+    dirname(createRequire(import.meta.url).resolve('bullmq')),
+    '..',
+    'esm',
+    'scripts',
+  );
+  for (const f of readdirSync(bullDir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
+    const mod = (await import(join(bullDir, f))) as Record<
+      string,
+      { name?: string; content?: string }
+    >;
+    for (const v of Object.values(mod)) {
+      if (v?.content !== undefined) names.set(sha1(v.content), `bullmq/${v.name ?? f}`);
+    }
+  }
+  return names;
+}
+
+/**
+ * Server time per poll by command, with EVALSHA split by script, from the slow log (every command
+ * logged while profiling). The slow log holds at most `slowlog-max-len` entries.
+ */
+async function profileFromSlowlog(
+  redis: Redis,
+  names: Map<string, string>,
+  polls: number,
+): Promise<string> {
+  const entries = (await redis.call('SLOWLOG', 'GET', '-1')) as [
+    number,
+    number,
+    number,
+    string[],
+  ][];
+  const byName = new Map<string, { us: number; calls: number }>();
+  for (const [, , us, args] of entries) {
+    const cmd = (args[0] ?? '').toLowerCase();
+    if (cmd === 'slowlog' || cmd === 'info' || cmd === 'config') continue;
+    const name = cmd === 'evalsha' ? (names.get(args[1] ?? '') ?? `evalsha ${args[1]}`) : cmd;
+    const agg = byName.get(name) ?? { us: 0, calls: 0 };
+    agg.us += us;
+    agg.calls += 1;
+    byName.set(name, agg);
+  }
+  return [...byName]
+    .sort((a, b) => b[1].us - a[1].us)
+    .slice(0, 12)
+    .map(
+      ([n, a]) =>
+        `    ${n.padEnd(40)} ${(a.us / polls).toFixed(1).padStart(7)} µs/poll  ${(a.calls / polls).toFixed(2)} calls/poll  ${(a.us / a.calls).toFixed(1)} µs/call`,
+    )
+    .join('\n');
 }
 
 /** The resources of the world, round-robin over platforms and types so any prefix is a mix. */
@@ -95,7 +188,15 @@ interface SizeResult {
   redisUsPerPoll: number;
   requestsPerPoll: number;
   rawRps: number;
+  /** Process CPU (user + system) per poll cycle, simulator included (it runs in this process). */
+  cpuUsPerPoll: number;
+  /** Process CPU per raw request (simulator + adapter, no Redis, no BullMQ). */
+  rawCpuUsPerRequest: number;
   outcomes: Record<string, number>;
+  /** The commands with the most server time per poll (last round). */
+  top: string;
+  /** With `--profile`: server time per script and command (last round). */
+  profile: string;
 }
 
 async function measureSize(
@@ -103,6 +204,7 @@ async function measureSize(
   n: number,
   concurrency: number,
   minSeconds: number,
+  profile: boolean,
 ): Promise<SizeResult> {
   const clock = new ManualClock(START_MS);
   const clients = Math.ceil(n / (3 * POSTS + 4));
@@ -191,6 +293,10 @@ async function measureSize(
     let trips = 0;
     let usec = 0;
     let requests = 0;
+    let cpuUs = 0;
+    let top = '';
+    let profileText = '';
+    const names = profile ? await scriptNames() : new Map<string, string>();
     for (let round = 0; round === 0 || seconds < minSeconds; round++) {
       if (round > 0) {
         clock.advance(HOUR_MS); // past every interval (max 10 min × 4 × 1.1): all due again
@@ -199,20 +305,33 @@ async function measureSize(
       const finishedBefore = finished;
       const emittedBefore = emitted;
       const tripsBefore = roundTrips;
-      const usecBefore = await serverUsec(own);
+      if (profile) {
+        await own.config('SET', 'slowlog-log-slower-than', '0');
+        await own.config('SET', 'slowlog-max-len', '1000000');
+        await own.call('SLOWLOG', 'RESET');
+      }
+      const usecBefore = await commandUsec(own);
       const requestsBefore = harness.sim.stats().total;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const enqueued = await harness.scheduleAll();
       await waitForIdle(finishedBefore + enqueued);
       const elapsed = (performance.now() - t0) / 1000;
-      const usecAfter = await serverUsec(own);
+      const cpu = process.cpuUsage(cpu0);
+      const usecAfter = await commandUsec(own);
       if (round === 0) continue;
+      top = topCommands(usecBefore, usecAfter, finished - finishedBefore);
+      if (profile) {
+        await own.config('SET', 'slowlog-log-slower-than', '10000');
+        profileText = await profileFromSlowlog(own, names, finished - finishedBefore);
+      }
       polls += finished - finishedBefore;
       events += emitted - emittedBefore;
       trips += roundTrips - tripsBefore;
-      usec += usecAfter - usecBefore;
+      usec += sumOf(usecAfter) - sumOf(usecBefore);
       requests += harness.sim.stats().total - requestsBefore;
       seconds += elapsed;
+      cpuUs += cpu.user + cpu.system;
     }
 
     // Raw: the same first-page requests through the same adapters, same concurrency, no Redis.
@@ -225,6 +344,7 @@ async function measureSize(
     let next = 0;
     let done = 0;
     const rawDeadline = performance.now() + Math.min(5, Math.max(2, seconds / 2)) * 1000;
+    const rawCpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -242,6 +362,7 @@ async function measureSize(
       }),
     );
     const rawRps = done / ((performance.now() - t0) / 1000);
+    const rawCpu = process.cpuUsage(rawCpu0);
 
     return {
       n,
@@ -254,7 +375,11 @@ async function measureSize(
       redisUsPerPoll: usec / polls,
       requestsPerPoll: requests / polls,
       rawRps,
+      cpuUsPerPoll: cpuUs / polls,
+      rawCpuUsPerRequest: (rawCpu.user + rawCpu.system) / done,
       outcomes,
+      top,
+      profile: profileText,
     };
   } finally {
     await countsQueue.close();
@@ -270,19 +395,23 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
   const concurrency = numberOption(argv, 'concurrency', 100);
   const minSeconds = numberOption(argv, 'seconds', 8);
   const sizes = (option(argv, 'sizes') ?? '1000,10000').split(',').map(Number);
+  const profile = argv.includes('--profile');
   instrumentRedis();
   const redis = await benchRedis();
   const results: SizeResult[] = [];
   try {
     for (const n of sizes) {
-      const r = await measureSize(redis.url, n, concurrency, minSeconds);
+      const r = await measureSize(redis.url, n, concurrency, minSeconds, profile);
       results.push(r);
       console.log(
         `N=${n}: ${r.polls} polls in ${r.seconds.toFixed(1)}s = ${r.pollsPerS.toFixed(0)} polls/s, ` +
           `${r.eventsPerS.toFixed(0)} events/s, ${r.roundTripsPerPoll.toFixed(2)} round trips/poll, ` +
           `${r.redisUsPerPoll.toFixed(0)} µs Redis/poll, ${r.requestsPerPoll.toFixed(2)} requests/poll, ` +
-          `raw ${r.rawRps.toFixed(0)} req/s; outcomes ${JSON.stringify(r.outcomes)}`,
+          `raw ${r.rawRps.toFixed(0)} req/s; CPU ${r.cpuUsPerPoll.toFixed(0)} µs/poll vs raw ` +
+          `${r.rawCpuUsPerRequest.toFixed(0)} µs/request; outcomes ${JSON.stringify(r.outcomes)}\n` +
+          `  Redis time per poll by command: ${r.top}`,
       );
+      if (profile) console.log(`  profile (slow log, last round):\n${r.profile}`);
     }
   } finally {
     await redis.release();
@@ -312,5 +441,8 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
     concurrency,
     scale_10k_vs_1k: round1(last.pollsPerS / first.pollsPerS),
     requests_per_poll: round1(first.requestsPerPoll),
+    cpu_us_per_poll: Math.round(base.cpuUsPerPoll),
+    raw_cpu_us_per_request: Math.round(base.rawCpuUsPerRequest),
+    load_average_1m: round1(loadavg()[0] ?? 0),
   };
 }
