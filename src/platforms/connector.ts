@@ -5,6 +5,7 @@
  */
 import type { Platform, ResourceType } from '../domain/platform.js';
 import type { PollEvent, QuarantinedItem } from '../domain/poll-event.js';
+import type { RateLimitInfo } from '../domain/rate-limit-info.js';
 
 /** What a credential provider hands out for one (clientId, platform). Never stored anywhere. */
 export interface Credentials {
@@ -21,17 +22,8 @@ export interface CredentialProvider {
   getCredentials(clientId: string, platform: Platform): Promise<Credentials>;
 }
 
-/** What a response said about the rate budget (all optional: platforms differ). */
-export interface RateLimitInfo {
-  /** Requests allowed in the window. */
-  limit?: number;
-  /** Requests left in the window. */
-  remaining?: number;
-  /** When the window resets, epoch ms. */
-  resetAtMs?: number;
-  /** How long to wait before the next request (Retry-After, cool-down). */
-  retryAfterMs?: number;
-}
+/** What a response said about the rate budget; defined in `domain` and re-exported here. */
+export type { RateLimitInfo };
 
 /** A parsed response body with its status and rate-limit signals. */
 export interface ConnectorResponse<T> {

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { Platform } from '../domain/platform.js';
-import type { RateLimitInfo } from '../platforms/connector.js';
+import type { RateLimitInfo } from '../domain/rate-limit-info.js';
 import {
   blockUntilFromSignals,
   effectiveLimit,

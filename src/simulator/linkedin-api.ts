@@ -2,8 +2,8 @@
  * LinkedIn Community Management API (`/rest`): `GET /rest/socialActions/{urn}/comments`,
  * `GET /rest/organizationalEntityNotifications?q=criteria…`, and the inbox contract
  * `GET /rest/conversations?createdAfter=…` (LinkedIn's Messages API is partner-only; this shape is
- * the simulator's own: `{elements:[{id, createdAt, lastActivityAt, participants:[{id}],
- * lastMessage:{id, text, createdAt, sender}}], paging}`).
+ * the connector's contract, `RawConversationSchema`: `{elements:[{id, lastActivityAt,
+ * participants:[{id}], lastMessage:{id, text, author}}], paging}`).
  *
  * Requires `LinkedIn-Version` (426 when missing, retired or in the future) and
  * `X-Restli-Protocol-Version: 2.0.0`; URNs in the path must be percent-encoded. Offset paging with
@@ -419,14 +419,12 @@ function listConversations(
     paging,
     elements: elements.map((c) => ({
       id: c.id,
-      createdAt: c.createdAtMs,
       lastActivityAt: c.lastMessage.createdAtMs,
       participants: [{ id: c.participantUrn }, { id: client.linkedin.memberUrn }],
       lastMessage: {
         id: c.lastMessage.itemId,
         text: c.lastMessage.text,
-        createdAt: c.lastMessage.createdAtMs,
-        sender: c.lastMessage.authorId,
+        author: c.lastMessage.authorId,
       },
     })),
   };

@@ -2,6 +2,7 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../domain/clock.js';
 import { CredentialsError, isCredentialsError } from './credentials-error.js';
 import { FileCredentialProvider } from './file-credential-provider.js';
 import {
@@ -67,12 +68,25 @@ describe('FileCredentialProvider', () => {
     }
   });
 
-  it('re-reads the file when its modification time changes', async () => {
+  it('re-reads the file when its modification time changes, once recheckMs has passed', async () => {
     const path = writeFile(content);
-    const provider = new FileCredentialProvider({ path });
+    const clock = new ManualClock(0);
+    const provider = new FileCredentialProvider({ path, clock, recheckMs: 1_000 });
     await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_A });
     writeFile({ acme: { x: { accessToken: TOKEN_B } } }, path);
     utimesSync(path, new Date(2030, 0, 1), new Date(2030, 0, 1));
+    clock.advance(999);
+    await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_A });
+    clock.advance(1);
+    await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_B });
+  });
+
+  it('looks at the file on every call with recheckMs 0', async () => {
+    const path = writeFile(content);
+    const provider = new FileCredentialProvider({ path, recheckMs: 0 });
+    await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_A });
+    writeFile({ acme: { x: { accessToken: TOKEN_B } } }, path);
+    utimesSync(path, new Date(2031, 0, 1), new Date(2031, 0, 1));
     await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_B });
   });
 

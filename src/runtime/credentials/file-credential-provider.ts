@@ -4,6 +4,7 @@
  * token is a file write, not a restart. Tokens are held in memory only.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import type { Platform } from '../../domain/platform.js';
 import type { CredentialProvider, Credentials } from '../../platforms/connector.js';
 import { CredentialsError } from './credentials-error.js';
@@ -17,6 +18,14 @@ import {
 export interface FileCredentialProviderOptions {
   /** Path of the JSON file. */
   path: string;
+  /**
+   * How long a successful look at the file is trusted before its modification time is checked
+   * again: a rotated token is picked up within this long. Checking on every request cost a `stat`
+   * (a thread-pool round trip) per platform call. 0 checks every time. @defaultValue 1_000
+   */
+  recheckMs?: number;
+  /** Source of now for `recheckMs`. @defaultValue systemClock */
+  clock?: Clock;
 }
 
 interface Loaded {
@@ -31,9 +40,15 @@ export class FileCredentialProvider implements CredentialProvider {
   readonly path: string;
   #loaded: Loaded | null = null;
   #loading: Promise<Loaded> | null = null;
+  /** Until when (epoch ms) `#loaded` is used without looking at the file. */
+  #freshUntilMs = -Infinity;
+  readonly #recheckMs: number;
+  readonly #clock: Clock;
 
   constructor(options: FileCredentialProviderOptions) {
     this.path = options.path;
+    this.#recheckMs = options.recheckMs ?? 1_000;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /**
@@ -67,6 +82,8 @@ export class FileCredentialProvider implements CredentialProvider {
   }
 
   async #current(clientId: string, platform: Platform): Promise<Loaded> {
+    const nowMs = this.#clock.now();
+    if (this.#loaded !== null && nowMs < this.#freshUntilMs) return this.#loaded;
     let info: { mtimeMs: number; size: number };
     try {
       info = await stat(this.path);
@@ -81,6 +98,7 @@ export class FileCredentialProvider implements CredentialProvider {
     }
     const cached = this.#loaded;
     if (cached !== null && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
+      this.#freshUntilMs = nowMs + this.#recheckMs;
       return cached;
     }
     // Concurrent callers share one read.
@@ -88,7 +106,9 @@ export class FileCredentialProvider implements CredentialProvider {
       this.#loading = null;
     });
     try {
-      return await this.#loading;
+      const loaded = await this.#loading;
+      this.#freshUntilMs = nowMs + this.#recheckMs;
+      return loaded;
     } catch (err) {
       throw new CredentialsError(
         'credentials_unavailable',
