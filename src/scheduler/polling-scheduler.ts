@@ -13,6 +13,7 @@ import { PLATFORMS, type Platform, type ResourceType } from '../domain/platform.
 import { isSchedulable, type PollingState } from '../domain/polling-state.js';
 import { deriveStateId, validateResourceRef, type ResourceRef } from '../domain/resource.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { withSpan } from '../metrics/tracing.js';
 import type { PollingStateStore, RegisterResult } from '../store/polling-state-store.js';
 import { POLL_JOB, pollJobId, type PollJobData } from '../worker/jobs.js';
 
@@ -86,6 +87,14 @@ export class PollingScheduler {
    * probe time instead. Returns the number of jobs enqueued.
    */
   async scheduleDuePollJobs(platform: Platform): Promise<number> {
+    return withSpan('schedule', { 'ep.platform': platform }, async (span) => {
+      const n = await this.#schedule(platform);
+      span.setAttribute('ep.jobs', n);
+      return n;
+    });
+  }
+
+  async #schedule(platform: Platform): Promise<number> {
     const now = this.#clock.now();
     const limits = this.#o.batchLimits ?? DEFAULT_BATCH_LIMITS;
     const claimed = await this.#o.stateStore.claimDue({

@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import { PollEventSchema, type PollEvent } from '../domain/poll-event.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { withSpan } from '../metrics/tracing.js';
 import type { Sink } from './sink.js';
 
 /** Options of {@link OutboxRelay}. */
@@ -107,7 +108,13 @@ export class OutboxRelay {
         ...((claimed as [string, StreamEntry[]] | null)?.[1] ?? []).filter((e) => e !== null),
         ...((read as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? []),
       ];
-      if (entries.length > 0) delivered += await this.#deliver(stream, entries);
+      if (entries.length > 0) {
+        delivered += await withSpan(
+          'relay',
+          { 'ep.stream': stream, 'ep.entries': entries.length },
+          () => this.#deliver(stream, entries),
+        );
+      }
     }
     if (Date.now() - this.#lastTrimMs > 10_000) await this.trim();
     return delivered;

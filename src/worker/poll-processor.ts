@@ -19,6 +19,7 @@ import {
   type PollPolicy,
 } from '../domain/polling-state.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { withSpan } from '../metrics/tracing.js';
 import type { PageResult, PlatformAdapter } from '../platforms/connector.js';
 import type {
   AcquireResult,
@@ -45,6 +46,8 @@ export interface PollLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** A logger whose every line carries these fields (pino's `child`). */
+  child?(bindings: Record<string, string>): PollLogger;
 }
 
 /** How a poll job ended. */
@@ -90,7 +93,15 @@ export class PollProcessor {
   /** Run one poll job. Throws only when Redis fails (BullMQ then retries the job). */
   async process(data: PollJobData, jobId: string): Promise<PollOutcome> {
     const started = this.#o.clock.now();
-    const outcome = await this.#run(data, jobId);
+    const outcome = await withSpan(
+      'poll',
+      { 'ep.platform': data.platform, 'ep.state_id': data.stateId, 'ep.job_id': jobId },
+      async (span) => {
+        const result = await this.#run(data, jobId);
+        span.setAttribute('ep.outcome', result.kind);
+        return result;
+      },
+    );
     const metrics = this.#o.metrics;
     if (metrics !== undefined) {
       metrics.pollLatency.observe(
@@ -193,12 +204,7 @@ export class PollProcessor {
           result.quarantined.length,
         );
         this.#o.logger?.warn(
-          {
-            stateId: state.id,
-            clientId: state.clientId,
-            platform: state.platform,
-            count: result.quarantined.length,
-          },
+          { ...logFields(state, jobId), count: result.quarantined.length },
           'items failed validation and were quarantined',
         );
       }
@@ -239,10 +245,7 @@ export class PollProcessor {
     this.#count(state, decision.code);
     this.#o.logger?.warn(
       {
-        stateId: state.id,
-        clientId: state.clientId,
-        platform: state.platform,
-        resourceType: state.resourceType,
+        ...logFields(state, jobId),
         code: decision.code,
         consecutiveErrors: next.consecutiveErrors,
         status: next.status,
@@ -263,25 +266,25 @@ export class PollProcessor {
   ): Promise<{ emitted: number; duplicates: number; state: PollingState } | null> {
     const events = Array.isArray(page) ? [] : page.events;
     const quarantined = Array.isArray(page) ? [] : page.quarantined;
-    const res = await this.#o.store.commitPoll({
-      state: ifNew,
-      stateIfNoneNew: ifNone,
-      expectedVersion: previous.version,
-      events,
-      quarantined,
-      now: new Date(this.#o.clock.now()),
-      lockToken: jobId,
-      releaseLock: release,
-      ...(this.#o.ledger !== undefined ? { ledger: this.#o.ledger } : {}),
-    });
+    const res = await withSpan(
+      'commit',
+      { 'ep.platform': previous.platform, 'ep.state_id': previous.id, 'ep.events': events.length },
+      () =>
+        this.#o.store.commitPoll({
+          state: ifNew,
+          stateIfNoneNew: ifNone,
+          expectedVersion: previous.version,
+          events,
+          quarantined,
+          now: new Date(this.#o.clock.now()),
+          lockToken: jobId,
+          releaseLock: release,
+          ...(this.#o.ledger !== undefined ? { ledger: this.#o.ledger } : {}),
+        }),
+    );
     if (res.kind !== 'committed') {
       this.#o.logger?.warn(
-        {
-          stateId: previous.id,
-          clientId: previous.clientId,
-          platform: previous.platform,
-          result: res.kind,
-        },
+        { ...logFields(previous, jobId), result: res.kind },
         'poll commit refused: the state changed or went away meanwhile',
       );
       if (res.kind === 'conflict' || res.kind === 'missing') this.#count(previous, 'conflict');
@@ -319,4 +322,15 @@ export class PollProcessor {
       outcome,
     });
   }
+}
+
+/** The fields every log line about one poll carries (never a token). */
+function logFields(state: PollingState, jobId: string): Record<string, string> {
+  return {
+    clientId: state.clientId,
+    platform: state.platform,
+    resource: `${state.resourceType}:${state.resourceId ?? '-'}`,
+    stateId: state.id,
+    jobId,
+  };
 }
