@@ -287,11 +287,25 @@ async function measureSize(
     }
 
     const waitForIdle = async (target: number): Promise<void> => {
+      let lastProgress = performance.now();
+      let lastFinished = finished;
       for (;;) {
-        if (finished >= target) {
-          const c = await countsQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        if (finished !== lastFinished) [lastFinished, lastProgress] = [finished, performance.now()];
+        if (finished >= target || performance.now() - lastProgress > 30_000) {
+          const c = await countsQueue.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'prioritized',
+            'failed',
+          );
           if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0)
             return;
+          if (performance.now() - lastProgress > 30_000) {
+            throw new Error(
+              `no progress for 30 s: ${finished} of ${target} polls finished, counts ${JSON.stringify(c)}, outcomes ${JSON.stringify(outcomes)}`,
+            );
+          }
         }
         await new Promise((r) => setTimeout(r, 5));
       }
