@@ -10,7 +10,7 @@
  * same run: the same first-page requests issued by the same platform adapters at the same
  * concurrency, without Redis or BullMQ.
  *
- * Options: `--concurrency C` (worker concurrency, default 100), `--seconds S` (minimum timed
+ * Options: `--concurrency C` (worker concurrency, default 50), `--seconds S` (minimum timed
  * seconds per N; rounds repeat until reached, default 8), `--sizes 1000,10000`, `--profile` (server
  * time per Lua script and command, from the slow log; profiling slows Redis a little).
  */
@@ -55,9 +55,19 @@ function numberOption(argv: string[], name: string, fallback: number): number {
  */
 const excluded = new WeakSet<object>();
 let roundTrips = 0;
+/** Round trips by command name (a pipeline counts under `pipeline`). */
+const tripsByName = new Map<string, number>();
+const tally = (name: string): void => {
+  roundTrips++;
+  tripsByName.set(name, (tripsByName.get(name) ?? 0) + 1);
+};
 function instrumentRedis(): void {
   const proto = Redis.prototype as unknown as {
-    sendCommand: (this: object, command: unknown, stream?: { isPipeline?: boolean }) => unknown;
+    sendCommand: (
+      this: object,
+      command: { name?: string; args?: unknown[] },
+      stream?: { isPipeline?: boolean },
+    ) => unknown;
   };
   const original = proto.sendCommand;
   const seenPipelines = new WeakSet<object>();
@@ -66,10 +76,12 @@ function instrumentRedis(): void {
       if (stream?.isPipeline === true) {
         if (!seenPipelines.has(stream)) {
           seenPipelines.add(stream);
-          roundTrips++;
+          tally('pipeline');
         }
       } else {
-        roundTrips++;
+        const name = command.name ?? '?';
+        const sha = command.args?.[0];
+        tally(name === 'evalsha' && typeof sha === 'string' ? `evalsha ${sha.slice(0, 12)}` : name);
       }
     }
     return original.call(this, command, stream);
@@ -275,11 +287,25 @@ async function measureSize(
     }
 
     const waitForIdle = async (target: number): Promise<void> => {
+      let lastProgress = performance.now();
+      let lastFinished = finished;
       for (;;) {
-        if (finished >= target) {
-          const c = await countsQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        if (finished !== lastFinished) [lastFinished, lastProgress] = [finished, performance.now()];
+        if (finished >= target || performance.now() - lastProgress > 30_000) {
+          const c = await countsQueue.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'prioritized',
+            'failed',
+          );
           if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0)
             return;
+          if (performance.now() - lastProgress > 30_000) {
+            throw new Error(
+              `no progress for 30 s: ${finished} of ${target} polls finished, counts ${JSON.stringify(c)}, outcomes ${JSON.stringify(outcomes)}`,
+            );
+          }
         }
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -305,6 +331,7 @@ async function measureSize(
       const finishedBefore = finished;
       const emittedBefore = emitted;
       const tripsBefore = roundTrips;
+      const byNameBefore = new Map(tripsByName);
       if (profile) {
         await own.config('SET', 'slowlog-log-slower-than', '0');
         await own.config('SET', 'slowlog-max-len', '1000000');
@@ -324,6 +351,21 @@ async function measureSize(
       if (profile) {
         await own.config('SET', 'slowlog-log-slower-than', '10000');
         profileText = await profileFromSlowlog(own, names, finished - finishedBefore);
+        const polled = finished - finishedBefore;
+        const nameOf = (key: string): string => {
+          if (!key.startsWith('evalsha ')) return key;
+          const prefix = key.slice(8);
+          for (const [sha, name] of names) if (sha.startsWith(prefix)) return name;
+          return key;
+        };
+        profileText +=
+          '\n  round trips per poll by command:\n' +
+          [...tripsByName]
+            .map(([k, v]) => [nameOf(k), (v - (byNameBefore.get(k) ?? 0)) / polled] as const)
+            .filter(([, v]) => v > 0.005)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `    ${k.padEnd(40)} ${v.toFixed(2)}`)
+            .join('\n');
       }
       polls += finished - finishedBefore;
       events += emitted - emittedBefore;
@@ -392,7 +434,7 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 /** Run the benchmark; returns `{bench:'pipeline', polls_per_s_1k, polls_per_s_10k, …}`. */
 export async function run(argv: string[]): Promise<Record<string, unknown>> {
-  const concurrency = numberOption(argv, 'concurrency', 100);
+  const concurrency = numberOption(argv, 'concurrency', 50);
   const minSeconds = numberOption(argv, 'seconds', 8);
   const sizes = (option(argv, 'sizes') ?? '1000,10000').split(',').map(Number);
   const profile = argv.includes('--profile');
