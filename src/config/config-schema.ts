@@ -149,7 +149,12 @@ export const ConfigSchema = z.strictObject({
           secret: secretKey.optional(),
           maxAttempts: z.int().min(1).max(100).default(8),
         })
-        .prefault({}),
+        .prefault({})
+        // A webhook without its signing secret would silently deliver nothing: refuse it.
+        .refine((w) => (w.url === undefined) === (w.secret === undefined), {
+          message: 'url and secret go together: a webhook needs both (or neither)',
+          path: ['secret'],
+        }),
       jsonl: z
         .strictObject({
           /** File to append events to as JSON lines; `-` is stdout. */

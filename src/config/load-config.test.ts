@@ -124,7 +124,16 @@ describe('loadConfig', () => {
       redis: { prefix: 'fromfile', partitions: 8 },
       intervals: { linkedin: { inbox: 120_000 } },
       api: { port: 7000, clientKeys: { acme: CLIENT_KEY } },
-      rateLimits: { x: { mentions: { limit: 10 } } },
+      rateLimits: {
+        budgets: {
+          x: {
+            mentions: {
+              app: null,
+              account: { limit: 10, windowMs: 900_000, alignment: 'first-request' },
+            },
+          },
+        },
+      },
     });
     const config = loadConfig({ env: { EP_CONFIG_FILE: file, EP_PARTITIONS: '4' } });
     expect(config.redis).toEqual({ prefix: 'fromfile', partitions: 4 });
@@ -135,7 +144,16 @@ describe('loadConfig', () => {
     });
     expect(config.api.port).toBe(7000);
     expect(config.api.clientKeys).toEqual({ acme: CLIENT_KEY });
-    expect(config.rateLimits).toEqual({ x: { mentions: { limit: 10 } } });
+    expect(config.rateLimits).toEqual({
+      budgets: {
+        x: {
+          mentions: {
+            app: null,
+            account: { limit: 10, windowMs: 900_000, alignment: 'first-request' },
+          },
+        },
+      },
+    });
     expect(loadConfig({ env: {}, file }).redis.partitions).toBe(8);
   });
 
@@ -237,5 +255,13 @@ describe('redactConfig', () => {
     expect(
       JSON.stringify(redactConfig(loadConfig({ env: { REDIS_URL: 'redis://h:1' } }))),
     ).toContain('redis://h:1');
+  });
+});
+
+describe('webhook settings', () => {
+  it('refuses a webhook URL without its signing secret, naming the setting', () => {
+    expect(() => loadConfig({ env: { EP_WEBHOOK_URL: 'http://127.0.0.1:9/hook' } })).toThrow(
+      /sinks\.webhook\.secret.*url and secret go together/s,
+    );
   });
 });

@@ -20,7 +20,7 @@ export const WindowAlignmentSchema = z.enum(['first-request', 'utc-aligned']);
 export type WindowAlignment = z.infer<typeof WindowAlignmentSchema>;
 
 /** One budget: at most `limit` requests per window. */
-export const BucketSpecSchema = z.object({
+export const BucketSpecSchema = z.strictObject({
   /** Requests allowed per window (before the safety margin). */
   limit: z.number().int().positive(),
   /** Window length in ms. */
@@ -33,7 +33,7 @@ export type BucketSpec = z.infer<typeof BucketSpecSchema>;
 
 /** The two budgets one endpoint's request is charged to, and what a 429 does. */
 export const EndpointBudgetSchema = z
-  .object({
+  .strictObject({
     /**
      * Name of the app-wide bucket. Endpoints naming the same bucket share it (TikTok Business's
      * 600 QPM cap spans every Accounts API endpoint). Defaults to the endpoint key.
@@ -126,7 +126,7 @@ export const DEFAULT_BUDGETS: Readonly<Record<Platform, Readonly<Record<string, 
   });
 
 /** Fairness settings for scarce app budgets (see lua/acquire.lua for the maths). */
-export const FairnessOptionsSchema = z.object({
+export const FairnessOptionsSchema = z.strictObject({
   /**
    * The app budget is scarce when what remains in its window is at most this fraction of its
    * limit; then grants go round-robin across active clients. 0 turns fairness off.
@@ -148,7 +148,7 @@ export const FairnessOptionsSchema = z.object({
 export type FairnessOptions = z.infer<typeof FairnessOptionsSchema>;
 
 /** The limiter's validated settings (the Redis connection, clock and registry come separately). */
-export const RateLimiterSettingsSchema = z.object({
+export const RateLimiterSettingsSchema = z.strictObject({
   /**
    * First segment of every key (`<keyPrefix>:rl:{<platform>}:…`).
    * @defaultValue 'ep'
@@ -166,7 +166,7 @@ export const RateLimiterSettingsSchema = z.object({
    * @defaultValue {}
    */
   budgets: z
-    .object({
+    .strictObject({
       x: z.record(z.string(), EndpointBudgetSchema).optional(),
       linkedin: z.record(z.string(), EndpointBudgetSchema).optional(),
       tiktok: z.record(z.string(), EndpointBudgetSchema).optional(),

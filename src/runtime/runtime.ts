@@ -96,8 +96,26 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
 }
 
-/** Build and start the requested roles. */
+/**
+ * Build and start the requested roles. If anything fails on the way (a bad setting, a port in use),
+ * whatever was already opened is closed before the error is thrown, so the process can exit.
+ */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    return await assembleRuntime(options, closers);
+  } catch (err) {
+    for (const close of closers.reverse()) {
+      await close().catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+async function assembleRuntime(
+  options: RuntimeOptions,
+  closers: (() => Promise<unknown>)[],
+): Promise<Runtime> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger =
@@ -105,6 +123,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const metrics = options.metrics ?? createMetrics();
   const url = redisUrlOf(config);
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  closers.push(() => Promise.resolve(redis.disconnect()));
   redis.on('error', (err: Error) => logger.error({ err: err.message }, 'redis connection error'));
   try {
     await redis.ping();
@@ -122,14 +141,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     onCorrupt: (err) => logger.error({ key: err.key, err: err.message }, 'corrupt value skipped'),
   });
   const limiter = new RedisRateLimiter({
+    // The deployment's prefix and registry always win over anything in EP_RATE_LIMITS.
+    ...(config.rateLimits ?? {}),
     redis,
     clock,
     keyPrefix: prefix,
     registry: metrics.registry,
-    ...(config.rateLimits ?? {}),
   });
   const connection = { url, maxRetriesPerRequest: null };
   const pollQueue = new Queue(POLL_QUEUE, { connection, prefix: bullPrefix(prefix) });
+  closers.push(() => pollQueue.close());
   const scheduler = new PollingScheduler({
     stateStore: store,
     queue: pollQueue,
@@ -208,6 +229,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
       ...(options.onPollOutcome !== undefined ? { onOutcome: options.onPollOutcome } : {}),
     });
+    const built = worker;
+    closers.push(() => built.close());
   }
 
   let relay: OutboxRelay | null = null;
@@ -250,6 +273,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           : new JsonLinesSink({ path: jsonl.path }),
       );
     }
+    closers.push(async () => {
+      for (const sink of sinks) await sink.close?.();
+    });
     relay = new OutboxRelay({
       redis,
       streams: store.outboxKeys(),
@@ -295,8 +321,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await api.listen({ host: config.api.host, port: config.api.port });
     } catch (err) {
       await api.close();
-      await pollQueue.close();
-      redis.disconnect();
       throw new Error(
         `the admin API cannot listen on ${config.api.host}:${config.api.port}: ${(err as Error).message}`,
         { cause: err },
@@ -315,7 +339,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           store,
           metrics,
           clock,
-          ...(relay !== null ? { outboxLength: () => relay.length() } : {}),
+          outboxLength: () => store.outboxLength(),
           logger,
         });
 

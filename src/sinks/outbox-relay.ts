@@ -198,7 +198,7 @@ export class OutboxRelay {
     })();
   }
 
-  /** Stop after the round in progress, and close the sinks. */
+  /** Stop after the round in progress (the sinks are closed by their owner). */
   async stop(): Promise<void> {
     this.#running = false;
     await this.#loop;

@@ -244,17 +244,20 @@ export class PollingStateStore {
     return score === null ? null : Number(score);
   }
 
-  /** Delete a state and everything indexed under it. Returns true when it existed. */
-  async delete(stateId: string): Promise<boolean> {
+  /**
+   * Delete a state and everything indexed under it. Returns true when it existed. A corrupt state
+   * is deleted too; `clientIdHint` then names the client index to remove it from.
+   */
+  async delete(stateId: string, clientIdHint?: string): Promise<boolean> {
     if (!STATE_ID_PATTERN.test(stateId)) return false;
     const stateKey = this.keys.state(stateId);
     const json = await this.#redis.get(stateKey);
-    let clientId: string | null = null;
+    let clientId: string | null = clientIdHint ?? null;
     if (json !== null) {
       try {
         clientId = parsePollingState(json).clientId;
       } catch (err) {
-        // A corrupt state is still deleted; only its client-index entry cannot be found.
+        // A corrupt state is still deleted; its client comes from the hint, if any.
         this.#onCorrupt(new CorruptStateError(stateKey, (err as Error).message, { cause: err }));
       }
     }
@@ -276,10 +279,20 @@ export class PollingStateStore {
     return reply === 1;
   }
 
-  /** Delete a state only if it belongs to `clientId`. */
+  /**
+   * Delete a state only if it belongs to `clientId`. A corrupt value under an id derived for this
+   * client is deleted as well (an operator's way to get rid of it).
+   */
   async deleteForClient(clientId: string, stateId: string): Promise<boolean> {
-    const state = await this.getForClient(clientId, stateId);
-    return state === null ? false : this.delete(stateId);
+    if (!isStateIdOfClient(stateId, clientId)) return false;
+    let state: PollingState | null;
+    try {
+      state = await this.getForClient(clientId, stateId);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'corrupt_state') throw err;
+      return this.delete(stateId, clientId);
+    }
+    return state === null ? false : this.delete(stateId, clientId);
   }
 
   /** The client's states on one platform (never another client's). */
@@ -517,6 +530,18 @@ export class PollingStateStore {
   async releasePollLock(stateId: string, lockToken: string): Promise<void> {
     if (!STATE_ID_PATTERN.test(stateId)) return;
     await runStoreScript(this.#redis, 'release-lock', [this.keys.lock(stateId)], [lockToken]);
+  }
+
+  /** Entries in the outbox streams of every partition. */
+  async outboxLength(): Promise<number> {
+    const pipeline = this.#redis.pipeline();
+    for (const key of this.outboxKeys()) pipeline.xlen(key);
+    let total = 0;
+    for (const [err, n] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      total += Number(n);
+    }
+    return total;
   }
 
   /** The outbox stream key of every partition (for the relay and direct consumers). */

@@ -18,6 +18,7 @@ import {
   type PollingState,
   type PollPolicy,
 } from '../domain/polling-state.js';
+import { isPlatformError } from '../domain/errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { withSpan } from '../metrics/tracing.js';
 import type { PageResult, PlatformAdapter } from '../platforms/connector.js';
@@ -228,11 +229,14 @@ export class PollProcessor {
   ): Promise<PollOutcome> {
     const now = new Date(this.#o.clock.now());
     const decision = decideOnError(err, now.getTime());
-    this.#o.metrics?.apiRequests.inc({
-      platform: state.platform,
-      endpoint: target.endpoint,
-      status: decision.code,
-    });
+    // Only a platform answer (or a failed request) is an API request; a missing credential is not.
+    if (isPlatformError(err)) {
+      this.#o.metrics?.apiRequests.inc({
+        platform: state.platform,
+        endpoint: target.endpoint,
+        status: decision.code,
+      });
+    }
     if (decision.code === 'rate_limited') {
       this.#o.metrics?.rateLimited429.inc({ platform: state.platform });
       const block: BlockInput = { ...target };

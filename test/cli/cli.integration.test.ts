@@ -112,6 +112,21 @@ describe('engagement-poller command line', () => {
     expect(run.stderr).not.toContain('tooShortKey'); // a secret's value is never quoted
   });
 
+  it.each([
+    ['a worker without credentials', ['worker'], {}, /needs credentials/],
+    [
+      'rate-limit settings of the wrong shape',
+      ['scheduler'],
+      { EP_RATE_LIMITS: '{"x":1}' },
+      /invalid rate limiter options/,
+    ],
+  ])('exits (non-zero, not hanging) on %s', async (_label, args, env, message) => {
+    const run = await cli(args, env, 20_000);
+    expect(run.code).not.toBe(0);
+    expect(run.code).not.toBe(-1); // -1: killed by the timeout, i.e. it hung
+    expect(run.stderr).toMatch(message);
+  });
+
   it('exits 2 naming a bad argument', async () => {
     const io = memoryIo({ REDIS_URL: testRedisUrl(), EP_PREFIX: prefix });
     const code = await runCli(

@@ -71,3 +71,14 @@ describe('metrics registry shared with the rate limiter', () => {
     dead.disconnect();
   });
 });
+
+describe('PollingStateStore.outboxLength', () => {
+  it('counts the entries of every partition’s outbox', async () => {
+    const store = new PollingStateStore({ redis, prefix, partitions: 4 });
+    const [a, b] = store.outboxKeys();
+    await redis.xadd(a!, '*', 'id', '1');
+    await redis.xadd(b!, '*', 'id', '2');
+    await redis.xadd(b!, '*', 'id', '3');
+    expect(await store.outboxLength()).toBe(3);
+  });
+});

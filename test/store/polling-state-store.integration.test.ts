@@ -389,3 +389,17 @@ describe('PollingStateStore', () => {
     });
   });
 });
+
+describe('PollingStateStore.deleteForClient with a corrupt value', () => {
+  it('deletes the corrupt state of its own client, with its index entry, and never another client’s', async () => {
+    const store = newStore({ onCorrupt: () => undefined });
+    const s = xMentions('c_corrupt');
+    await store.save(s);
+    await redis.set(store.keys.state(s.id), 'garbage{not json');
+    expect(await store.deleteForClient('c_other', s.id)).toBe(false);
+    expect(await redis.exists(store.keys.state(s.id))).toBe(1);
+    expect(await store.deleteForClient('c_corrupt', s.id)).toBe(true);
+    expect(await redis.exists(store.keys.state(s.id))).toBe(0);
+    expect(await redis.sismember(store.keys.client('c_corrupt'), s.id)).toBe(0);
+  });
+});
