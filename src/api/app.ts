@@ -75,7 +75,19 @@ export function buildAdminApp(deps: AdminApiDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     // A stateId or clientId never contains these; keep routing exact.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    // Errors the router raises before any hook (e.g. an over-long path segment) get the same
+    // envelope as every other error, and never echo the URL.
+    frameworkErrors: (_err, _request, reply) => {
+      const body = new ApiError('invalid_request', 'malformed request path', [
+        { field: '(path)', reason: 'a path segment is too long or malformed' },
+      ]).toBody();
+      void (reply as unknown as { code(n: number): { send(b: unknown): unknown } })
+        .code(400)
+        .send(body);
+    },
   });
+  // Bodies are JSON only: anything else is 415 unsupported_media_type, as documented.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', (request, _reply, done) => {
     if (!request.url.startsWith('/v1/')) {

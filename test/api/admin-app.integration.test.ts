@@ -625,3 +625,28 @@ describe('logging', () => {
     expect(text).not.toContain(OPERATOR);
   });
 });
+
+describe('framework-level errors', () => {
+  it('answers an over-long path segment in the error envelope without echoing it', async () => {
+    const long = 'a'.repeat(150);
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/clients/${long}/resources`,
+      headers: auth(OPERATOR),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toMatchObject({ error: { code: 'invalid_request' } });
+    expect(res.body).not.toContain(long);
+  });
+
+  it('refuses a text/plain body with 415 unsupported_media_type', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/clients/acme/resources',
+      headers: { ...auth(OPERATOR), 'content-type': 'text/plain' },
+      payload: 'platform=x',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(body(res)).toMatchObject({ error: { code: 'unsupported_media_type' } });
+  });
+});
