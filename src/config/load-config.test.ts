@@ -265,3 +265,11 @@ describe('webhook settings', () => {
     );
   });
 });
+
+describe('unknown environment variables', () => {
+  it('names a misspelt EP_ variable as a bad setting', () => {
+    expect(() => loadConfig({ env: { EP_TYPO_SETTING: '1', EP_PREFIX: 'ok' } })).toThrow(
+      /EP_TYPO_SETTING.*unknown setting/s,
+    );
+  });
+});

@@ -256,6 +256,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     sources.set(binding.path, binding.name);
   }
 
+  // A misspelt EP_ variable is a bad setting too, not something to ignore silently.
+  const known = new Set([
+    ...ENV_BINDINGS.map((b) => b.name),
+    'EP_CONFIG_FILE',
+    'EP_CLIENT_KEYS_FILE',
+  ]);
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('EP_') && !known.has(name) && get(name) !== undefined) {
+      issues.push({ path: '(environment)', source: name, reason: 'unknown setting (misspelt?)' });
+    }
+  }
+
   const clientKeysFile = get('EP_CLIENT_KEYS_FILE');
   if (clientKeysFile !== undefined) {
     const keys = readJsonFile(clientKeysFile, 'api.clientKeys', issues);
