@@ -12,7 +12,12 @@ import type { Clock } from '../domain/clock.js';
 import { PLATFORMS } from '../domain/platform.js';
 import type { PollEvent } from '../domain/poll-event.js';
 import { startRuntime, type Roles, type Runtime, type RuntimeOptions } from '../runtime/runtime.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/index.js';
+import {
+  startSimulator,
+  type SimCredential,
+  type Simulator,
+  type SimulatorOptions,
+} from '../simulator/index.js';
 
 /** Options of {@link startHarness}. */
 export interface HarnessOptions {
@@ -70,16 +75,29 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Start a simulator and the product's roles wired to it. */
-export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const sim = await startSimulator({
-    ...options.simulator,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+/** Options of {@link startProduct}: the product against a platform base URL it did not start. */
+export interface ProductOptions extends Omit<HarnessOptions, 'simulator'> {
+  /** The platforms' base URL (a simulator in this or another process). */
+  platformBaseUrl: string;
+  /** Each client's token per platform, as `world.credentials()` or `GET /_sim/credentials` gives them. */
+  credentials: readonly SimCredential[];
+}
+
+/** The product's roles wired to a platform base URL, with a credentials file written for them. */
+export interface Product {
+  runtime: Runtime;
+  credentialsPath: string;
+  /** Run the scheduler for every platform until nothing more is due. Returns jobs enqueued. */
+  scheduleAll(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Start the product's roles against a running simulator (in this process or another one). */
+export async function startProduct(options: ProductOptions): Promise<Product> {
   const dir = mkdtempSync(join(tmpdir(), 'ep-harness-'));
   const credentialsPath = join(dir, 'credentials.json');
   const file: Record<string, Record<string, { accessToken: string; accountId: string }>> = {};
-  for (const c of sim.world.credentials()) {
+  for (const c of options.credentials) {
     (file[c.clientId] ??= {})[c.platform] = { accessToken: c.accessToken, accountId: c.accountId };
   }
   writeFileSync(credentialsPath, JSON.stringify(file, null, 2), { mode: 0o600 });
@@ -98,14 +116,54 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     runtime = await startRuntime({
       config,
       roles: options.roles ?? { worker: true },
-      platformBaseUrl: sim.url,
+      platformBaseUrl: options.platformBaseUrl,
       ...(options.clock ? { clock: options.clock } : {}),
       ...options.runtime,
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    runtime,
+    credentialsPath,
+    async scheduleAll() {
+      let total = 0;
+      for (const platform of PLATFORMS) {
+        for (;;) {
+          const n = await runtime.scheduler.scheduleDuePollJobs(platform);
+          total += n;
+          if (n === 0) break;
+        }
+      }
+      return total;
+    },
+    async close() {
+      await runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Start a simulator and the product's roles wired to it. */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const { simulator, ...productOptions } = options;
+  const sim = await startSimulator({
+    ...simulator,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  let product: Product;
+  try {
+    product = await startProduct({
+      ...productOptions,
+      platformBaseUrl: sim.url,
+      credentials: sim.world.credentials(),
     });
   } catch (err) {
     await sim.close();
     throw err;
   }
+  const { runtime, credentialsPath } = product;
 
   const harness: Harness = {
     sim,
@@ -118,17 +176,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       }
       return n;
     },
-    async scheduleAll() {
-      let total = 0;
-      for (const platform of PLATFORMS) {
-        for (;;) {
-          const n = await runtime.scheduler.scheduleDuePollJobs(platform);
-          total += n;
-          if (n === 0) break;
-        }
-      }
-      return total;
-    },
+    scheduleAll: () => product.scheduleAll(),
     async drain(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -241,9 +289,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       };
     },
     async close() {
-      await runtime.close();
+      await product.close();
       await sim.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
   return harness;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from './errors.js';
 import {
   assertStorablePollingState,
   createPollingState,
@@ -6,6 +7,7 @@ import {
   parsePollingState,
   resumePollingState,
   serializePollingState,
+  serializeStorablePollingState,
   StoredPollingStateSchema,
   updatePollingState,
   type PollingState,
@@ -290,6 +292,12 @@ describe('stored form', () => {
   it('refuses to store a state with an unknown field, naming it', () => {
     const withToken = { ...state, metadata: { token: 'abc' } } as unknown as PollingState;
     expect(() => assertStorablePollingState(withToken)).toThrow(/metadata|Unrecognized/);
+  });
+
+  it('serializes a storable state once, as serializePollingState does, and refuses a bad one', () => {
+    expect(serializeStorablePollingState(state)).toBe(serializePollingState(state));
+    const bad = { ...state, consecutiveErrors: -1 };
+    expect(() => serializeStorablePollingState(bad)).toThrow(ValidationError);
   });
 });
 

@@ -31,7 +31,7 @@ export interface PlatformAdaptersOptions {
   timeoutMs?: number;
   /** Source of now. @defaultValue systemClock */
   clock?: Clock;
-  /** The fetch to use. @defaultValue globalThis.fetch */
+  /** A fetch to use instead of the default keep-alive `node:http` transport (tests). */
   fetch?: typeof fetch;
   /** X client and adapter settings. @defaultValue {} */
   x?: Omit<XClientOptions, Shared> & Omit<XAdapterOptions, 'client' | 'clock'>;

@@ -11,11 +11,11 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { CorruptStateError, ValidationError } from '../domain/errors.js';
 import { PLATFORMS, type Platform } from '../domain/platform.js';
 import {
-  assertStorablePollingState,
   createPollingState,
   isSchedulable,
   parsePollingState,
   serializePollingState,
+  serializeStorablePollingState,
   type CreatePollingStateParams,
   type PollingState,
 } from '../domain/polling-state.js';
@@ -189,10 +189,10 @@ export class PollingStateStore {
   }
 
   async #save(state: PollingState, expected: string): Promise<SaveOutcome> {
-    assertStorablePollingState(state);
+    const json = serializeStorablePollingState(state);
     const reply = await runStoreScript(this.#redis, 'save', this.#indexKeys(state), [
       state.id,
-      serializePollingState(state),
+      json,
       state.nextPollAt.getTime(),
       isSchedulable(state) ? '1' : '0',
       expected,
@@ -466,8 +466,10 @@ export class PollingStateStore {
           `commitPoll: state ${s.id} version ${s.version} must be expectedVersion + 1 (${input.expectedVersion + 1})`,
         );
       }
-      assertStorablePollingState(s);
     }
+    // Each distinct state serialized (and checked) once.
+    const jsonIfNew = serializeStorablePollingState(state);
+    const jsonIfNone = ifNone === state ? jsonIfNew : serializeStorablePollingState(ifNone);
     if (isSchedulable(state) !== isSchedulable(ifNone)) {
       throw new Error('commitPoll: both possible states must agree on being schedulable');
     }
@@ -477,9 +479,9 @@ export class PollingStateStore {
     const args: (string | number)[] = [
       state.id,
       String(input.expectedVersion),
-      serializePollingState(state),
+      jsonIfNew,
       state.nextPollAt.getTime(),
-      serializePollingState(ifNone),
+      jsonIfNone,
       ifNone.nextPollAt.getTime(),
       isSchedulable(state) ? '1' : '0',
       input.now.getTime(),

@@ -7,7 +7,13 @@
  * sends no rate-limit headers, so `rateLimit` is always null.
  */
 import { systemClock, type Clock } from '../../domain/clock.js';
-import { headerMapOf, type ConnectorResponse, type CredentialProvider } from '../connector.js';
+import {
+  type ConnectorResponse,
+  type CredentialProvider,
+  transportOf,
+  type HttpAnswer,
+  type HttpTransport,
+} from '../connector.js';
 import { classifyLinkedInFailure, classifyLinkedInResponse } from './classify.js';
 
 /** Query of {@link LinkedInConnector.getPostComments}. */
@@ -71,7 +77,7 @@ export interface LinkedInClientOptions {
   timeoutMs?: number;
   /** Source of now (daily quota reset). @defaultValue systemClock */
   clock?: Clock;
-  /** The fetch to use. @defaultValue globalThis.fetch */
+  /** A fetch to use instead of the default keep-alive `node:http` transport (tests). */
   fetch?: typeof fetch;
 }
 
@@ -85,7 +91,7 @@ export class LinkedInClient {
   readonly #conversationsPath: string;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
-  readonly #fetch: typeof fetch;
+  readonly #transport: HttpTransport;
 
   constructor(options: LinkedInClientOptions) {
     this.#credentials = options.credentials;
@@ -94,7 +100,7 @@ export class LinkedInClient {
     this.#conversationsPath = options.conversationsPath ?? '/rest/conversations';
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#clock = options.clock ?? systemClock;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#transport = transportOf(options.fetch);
   }
 
   /** The connector for one client: every call uses that client's LinkedIn token. */
@@ -139,10 +145,9 @@ export class LinkedInClient {
     const url = `${this.#baseUrl}${path}${search === '' ? '' : `?${search}`}`;
     const { accessToken } = await this.#credentials.getCredentials(clientId, 'linkedin');
     const secrets = [accessToken];
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.#fetch(url, {
+      response = await this.#transport(url, {
         method: 'GET',
         headers: {
           authorization: `Bearer ${accessToken}`,
@@ -150,16 +155,15 @@ export class LinkedInClient {
           'x-restli-protocol-version': '2.0.0',
           accept: 'application/json',
         },
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        timeoutMs: this.#timeoutMs,
       });
-      text = await response.text();
     } catch (err) {
       throw classifyLinkedInFailure(err, secrets);
     }
-    const body = parseJson(text);
+    const body = parseJson(response.text);
     const error = classifyLinkedInResponse({
       status: response.status,
-      headers: headerMapOf(response.headers),
+      headers: response.headers,
       body,
       nowMs: this.#clock.now(),
       secrets,

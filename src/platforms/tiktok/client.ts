@@ -7,10 +7,13 @@
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { PlatformError } from '../../domain/errors.js';
 import {
-  headerMapOf,
+  transportOf,
   type ConnectorResponse,
   type CredentialProvider,
   type HeaderMap,
+  type HttpAnswer,
+  type HttpRequest,
+  type HttpTransport,
 } from '../connector.js';
 import {
   classifyTikTokBusinessResponse,
@@ -77,7 +80,7 @@ export interface TikTokClientOptions {
   clock?: Clock;
   /** Classifier options (cool-down, extra codes). @defaultValue {} */
   classify?: TikTokClassifyOptions;
-  /** The fetch to use. @defaultValue globalThis.fetch */
+  /** A fetch to use instead of the default keep-alive `node:http` transport (tests). */
   fetch?: typeof fetch;
 }
 
@@ -96,7 +99,7 @@ export class TikTokClient {
   readonly #timeoutMs: number;
   readonly #clock: Clock;
   readonly #classify: TikTokClassifyOptions;
-  readonly #fetch: typeof fetch;
+  readonly #transport: HttpTransport;
 
   constructor(options: TikTokClientOptions) {
     this.#credentials = options.credentials;
@@ -111,7 +114,7 @@ export class TikTokClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#clock = options.clock ?? systemClock;
     this.#classify = options.classify ?? {};
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#transport = transportOf(options.fetch);
   }
 
   /** The connector for one client: every call uses that client's TikTok token. */
@@ -196,19 +199,17 @@ export class TikTokClient {
     return { status: sent.status, body: sent.body, rateLimit: null };
   }
 
-  async #send(url: URL, init: RequestInit, secrets: string[]): Promise<Sent> {
-    let response: Response;
-    let text: string;
+  async #send(url: URL, init: Omit<HttpRequest, 'timeoutMs'>, secrets: string[]): Promise<Sent> {
+    let response: HttpAnswer;
     try {
-      response = await this.#fetch(url, { ...init, signal: AbortSignal.timeout(this.#timeoutMs) });
-      text = await response.text();
+      response = await this.#transport(url, { ...init, timeoutMs: this.#timeoutMs });
     } catch (err) {
       throw classifyTikTokFailure(err, secrets);
     }
     return {
       status: response.status,
-      headers: headerMapOf(response.headers),
-      body: parseBody(text),
+      headers: response.headers,
+      body: parseBody(response.text),
       secrets,
     };
   }

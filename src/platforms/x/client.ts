@@ -1,12 +1,18 @@
 /**
  * HTTP client of the X API v2 endpoints this product reads. HTTP only: one request per call, the
  * token fetched from the {@link CredentialProvider} for every request, a timeout, no retries (retry
- * policy belongs to the worker). Node's fetch keeps connections alive. A failed response is thrown
+ * policy belongs to the worker). The default transport (`node:http`, keep-alive) reuses connections. A failed response is thrown
  * as the {@link PlatformError} that `classify.ts` decides.
  */
 import { systemClock, type Clock } from '../../domain/clock.js';
 import type { PlatformError } from '../../domain/errors.js';
-import { headerMapOf, type ConnectorResponse, type CredentialProvider } from '../connector.js';
+import {
+  transportOf,
+  type ConnectorResponse,
+  type CredentialProvider,
+  type HttpAnswer,
+  type HttpTransport,
+} from '../connector.js';
 import {
   classifyXFailure,
   classifyXResponse,
@@ -88,7 +94,7 @@ export interface XClientOptions {
   clock?: Clock;
   /** Classifier options (usage-cap wait). @defaultValue {} */
   classify?: XClassifyOptions;
-  /** The fetch to use. @defaultValue globalThis.fetch */
+  /** A fetch to use instead of the default keep-alive `node:http` transport (tests). */
   fetch?: typeof fetch;
 }
 
@@ -96,7 +102,10 @@ type Query = Record<string, string | number | null | undefined>;
 
 /** Thin HTTP client of X API v2; {@link XClient.forClient} binds it to one client's credentials. */
 export class XClient {
-  readonly #options: Required<Omit<XClientOptions, 'classify'>> & { classify: XClassifyOptions };
+  readonly #options: Required<Omit<XClientOptions, 'classify' | 'fetch'>> & {
+    classify: XClassifyOptions;
+  };
+  readonly #transport: HttpTransport;
 
   constructor(options: XClientOptions) {
     this.#options = {
@@ -106,8 +115,8 @@ export class XClient {
       postFieldsParam: options.postFieldsParam ?? 'tweet.fields',
       clock: options.clock ?? systemClock,
       classify: options.classify ?? {},
-      fetch: options.fetch ?? globalThis.fetch,
     };
+    this.#transport = transportOf(options.fetch);
   }
 
   /** The connector for one client: every call uses that client's X token. */
@@ -153,21 +162,19 @@ export class XClient {
     }
     const { accessToken } = await this.#options.credentials.getCredentials(clientId, 'x');
     const secrets = [accessToken];
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.#options.fetch(url, {
+      response = await this.#transport(url, {
         method: 'GET',
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        timeoutMs: this.#options.timeoutMs,
       });
-      text = await response.text();
     } catch (err) {
       throw classifyXFailure(err, secrets);
     }
-    const headers = headerMapOf(response.headers);
+    const headers = response.headers;
     const nowMs = this.#options.clock.now();
-    const body = parseJson(text);
+    const body = parseJson(response.text);
     const error: PlatformError | null = classifyXResponse(
       { status: response.status, headers, body, nowMs, secrets },
       this.#options.classify,
