@@ -115,7 +115,7 @@ export class PollingScheduler {
       jobs.push({
         name: POLL_JOB,
         data: { stateId: state.id, platform, leaseUntilMs },
-        opts: { jobId: pollJobId(state.id, leaseUntilMs) },
+        opts: { jobId: pollJobId(state.id, state.version, leaseUntilMs) },
       });
     }
     if (jobs.length > 0) {

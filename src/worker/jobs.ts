@@ -24,11 +24,13 @@ export const PollJobDataSchema = z.strictObject({
 export type PollJobData = z.infer<typeof PollJobDataSchema>;
 
 /**
- * The id of the poll job for one claim of one state. Distinct per claim, so a completed job never
- * blocks the next poll of the same resource, and a claim enqueued twice is one job.
+ * The id of the poll job for one claim of one state: its id, the version it was claimed at and the
+ * lease end. Distinct per claim, so a completed job never blocks the next poll of the same resource
+ * (even a walk re-claimed within the same millisecond has moved on a version), and one claim
+ * enqueued twice is one job.
  */
-export function pollJobId(stateId: string, leaseUntilMs: number): string {
-  return `poll-${stateId}-${leaseUntilMs}`;
+export function pollJobId(stateId: string, version: number, leaseUntilMs: number): string {
+  return `poll-${stateId}-${version}-${leaseUntilMs}`;
 }
 
 /**

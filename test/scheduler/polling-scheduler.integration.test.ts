@@ -143,7 +143,7 @@ describe('PollingScheduler.scheduleDuePollJobs', () => {
       .state;
     await scheduler.scheduleDuePollJobs('x');
     const first = (await queue.getWaiting())[0]!;
-    expect(first.id).toBe(pollJobId(s.id, T0 + 120_000));
+    expect(first.id).toBe(pollJobId(s.id, s.version, T0 + 120_000));
     await first.remove();
     // The claim expires (the job "completed" without a commit); the next claim is a new job.
     clock.advance(120_000);
