@@ -6,6 +6,7 @@
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { PlatformError, redactSecrets } from '../domain/errors.js';
 import type { Platform, ResourceType } from '../domain/platform.js';
 import type { PollEvent, QuarantinedItem } from '../domain/poll-event.js';
 import type { RateLimitInfo } from '../domain/rate-limit-info.js';
@@ -217,4 +218,33 @@ export function nodeHttpTransport(): HttpTransport {
 /** The transport of a client: over `fetchFn` when one is given, else {@link nodeHttpTransport}. */
 export function transportOf(fetchFn: typeof fetch | undefined): HttpTransport {
   return fetchFn === undefined ? nodeHttpTransport() : fetchTransport(fetchFn);
+}
+
+/**
+ * A request that got no usable response: a timeout (`TimeoutError`/`AbortError`) or a network error
+ * (refused, reset). Always `transient`; the message names the platform, the kind and the cause,
+ * with `secrets` redacted. Shared by every platform's classifier.
+ */
+export function classifyTransportFailure(
+  platformLabel: string,
+  err: unknown,
+  secrets: readonly string[] = [],
+): PlatformError {
+  const name = err instanceof Error ? err.name : '';
+  const isTimeout = name === 'TimeoutError' || name === 'AbortError';
+  const detail =
+    err instanceof Error
+      ? err.cause instanceof Error
+        ? `${err.message}: ${err.cause.message}`
+        : err.message
+      : String(err);
+  const what = isTimeout ? 'request timed out' : 'network error';
+  return new PlatformError(
+    'transient',
+    redactSecrets(`${platformLabel} ${what}: ${detail}`, secrets),
+    {
+      platformCode: isTimeout ? 'timeout' : 'network',
+      cause: err,
+    },
+  );
 }

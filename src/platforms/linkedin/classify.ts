@@ -5,7 +5,7 @@
  * retired: an operator must move the version forward, so that is `invalid_request`, not transient.
  */
 import { PlatformError, redactSecrets, type PlatformErrorCode } from '../../domain/errors.js';
-import type { HeaderMap } from '../connector.js';
+import { classifyTransportFailure, type HeaderMap } from '../connector.js';
 import { RawErrorBodySchema } from './schemas.js';
 
 /** What {@link classifyLinkedInResponse} looks at. */
@@ -70,17 +70,5 @@ export function classifyLinkedInFailure(
   err: unknown,
   secrets: readonly string[] = [],
 ): PlatformError {
-  const name = err instanceof Error ? err.name : '';
-  const isTimeout = name === 'TimeoutError' || name === 'AbortError';
-  const detail =
-    err instanceof Error
-      ? err.cause instanceof Error
-        ? `${err.message}: ${err.cause.message}`
-        : err.message
-      : String(err);
-  const what = isTimeout ? 'request timed out' : 'network error';
-  return new PlatformError('transient', redactSecrets(`LinkedIn ${what}: ${detail}`, secrets), {
-    platformCode: isTimeout ? 'timeout' : 'network',
-    cause: err,
-  });
+  return classifyTransportFailure('LinkedIn', err, secrets);
 }

@@ -4,7 +4,7 @@
  * the Research API uses HTTP statuses with `{error:{code,message,log_id}}`.
  */
 import { PlatformError, redactSecrets, type PlatformErrorCode } from '../../domain/errors.js';
-import type { HeaderMap, RateLimitInfo } from '../connector.js';
+import { classifyTransportFailure, type HeaderMap, type RateLimitInfo } from '../connector.js';
 import { RawBusinessEnvelopeSchema, RawResearchErrorSchema } from './schemas.js';
 import { z } from 'zod';
 
@@ -166,17 +166,5 @@ export function classifyTikTokFailure(
   err: unknown,
   secrets: readonly string[] = [],
 ): PlatformError {
-  const name = err instanceof Error ? err.name : '';
-  const isTimeout = name === 'TimeoutError' || name === 'AbortError';
-  const detail =
-    err instanceof Error
-      ? err.cause instanceof Error
-        ? `${err.message}: ${err.cause.message}`
-        : err.message
-      : String(err);
-  const what = isTimeout ? 'request timed out' : 'network error';
-  return new PlatformError('transient', redactSecrets(`TikTok ${what}: ${detail}`, secrets), {
-    platformCode: isTimeout ? 'timeout' : 'network',
-    cause: err,
-  });
+  return classifyTransportFailure('TikTok', err, secrets);
 }

@@ -4,7 +4,7 @@
  * cap) and reports some failures as `errors[]` inside a 200.
  */
 import { PlatformError, redactSecrets, type PlatformErrorCode } from '../../domain/errors.js';
-import type { HeaderMap, RateLimitInfo } from '../connector.js';
+import { classifyTransportFailure, type HeaderMap, type RateLimitInfo } from '../connector.js';
 import { RawErrorBodySchema, type RawErrorEntry } from './schemas.js';
 
 /** What {@link classifyXResponse} looks at. */
@@ -174,18 +174,7 @@ export function classifyXResponse(
  * A request that got no usable response: a timeout (`TimeoutError`/`AbortError`) or a network
  * error (refused, reset). Always `transient`; the message names the kind and the cause, redacted.
  */
+/** A request that got no usable response (timeout, network error) is `transient`. */
 export function classifyXFailure(err: unknown, secrets: readonly string[] = []): PlatformError {
-  const name = err instanceof Error ? err.name : '';
-  const isTimeout = name === 'TimeoutError' || name === 'AbortError';
-  const detail =
-    err instanceof Error
-      ? err.cause instanceof Error
-        ? `${err.message}: ${err.cause.message}`
-        : err.message
-      : String(err);
-  const what = isTimeout ? 'request timed out' : 'network error';
-  return new PlatformError('transient', redactSecrets(`X ${what}: ${detail}`, secrets), {
-    platformCode: isTimeout ? 'timeout' : 'network',
-    cause: err,
-  });
+  return classifyTransportFailure('X', err, secrets);
 }
