@@ -143,7 +143,7 @@ export class PollProcessor {
           version: state.version + 1,
           updatedAt: now,
         };
-        const committed = await this.#commit(state, next, next, [], page, jobId, true);
+        const committed = await this.#commit(state, next, next, null, jobId, true);
         this.#count(state, 'deferred');
         this.#o.metrics?.rateLimitDeferrals.inc({ platform: state.platform, scope: grant.scope });
         if (committed === null) return { kind: 'skipped', reason: 'conflict' };
@@ -194,7 +194,7 @@ export class PollProcessor {
         policy,
       );
       const release = walkDone || isLastAllowed;
-      const committed = await this.#commit(state, ifNew, ifNone, result, page, jobId, release);
+      const committed = await this.#commit(state, ifNew, ifNone, result, jobId, release);
       if (committed === null) return { kind: 'skipped', reason: 'conflict' };
       emitted += committed.emitted;
       duplicates += committed.duplicates;
@@ -245,7 +245,7 @@ export class PollProcessor {
       await this.#o.limiter.block(block);
     }
     const next = updatePollingState(state, decision.result, now, policy);
-    await this.#commit(state, next, next, [], page, jobId, true);
+    await this.#commit(state, next, next, null, jobId, true);
     this.#count(state, decision.code);
     this.#o.logger?.warn(
       {
@@ -263,13 +263,12 @@ export class PollProcessor {
     previous: PollingState,
     ifNew: PollingState,
     ifNone: PollingState,
-    page: PageResult | [],
-    _pageIndex: number,
+    page: PageResult | null,
     jobId: string,
     release: boolean,
   ): Promise<{ emitted: number; duplicates: number; state: PollingState } | null> {
-    const events = Array.isArray(page) ? [] : page.events;
-    const quarantined = Array.isArray(page) ? [] : page.quarantined;
+    const events = page?.events ?? [];
+    const quarantined = page?.quarantined ?? [];
     const res = await withSpan(
       'commit',
       { 'ep.platform': previous.platform, 'ep.state_id': previous.id, 'ep.events': events.length },
