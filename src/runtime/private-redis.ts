@@ -91,6 +91,7 @@ export async function startPrivateRedis(options: { binary?: string } = {}): Prom
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  // Started: a later exit is seen by stop(); this start-up watcher must not raise it unhandled.
   spawnFailed.catch(() => undefined);
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -106,6 +106,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return await assembleRuntime(options, closers);
   } catch (err) {
     for (const close of closers.reverse()) {
+      // The start-up error is what the caller must see; a failure to close is secondary.
       await close().catch(() => undefined);
     }
     throw err;
