@@ -107,7 +107,15 @@ export class PollingScheduler {
     const probeMs = this.#o.probeIntervalMs ?? 3_600_000;
     const jobs: { name: string; data: PollJobData; opts: { jobId: string } }[] = [];
     for (const { state, leaseUntilMs } of claimed) {
-      if (!isSchedulable(state)) continue;
+      if (!isSchedulable(state)) {
+        // Not to be polled (a write raced the claim): drop it from the due index instead of letting
+        // its lease expire and claiming it again forever. Saving an unschedulable state does that.
+        await this.#o.stateStore.saveIfVersion(
+          { ...state, version: state.version + 1, updatedAt: new Date(now) },
+          state.version,
+        );
+        continue;
+      }
       if (this.#isProbeTooSoon(state, now, maxErrors, probeMs)) {
         await this.#deferToProbe(state, probeMs);
         continue;

@@ -129,6 +129,16 @@ describe('PollingScheduler.scheduleDuePollJobs', () => {
     expect(await scheduler.scheduleDuePollJobs('linkedin')).toBe(1);
   });
 
+  it('drops a paused state that is still in the due index instead of claiming it again and again', async () => {
+    const s = (
+      await store.register({ clientId: 'c_race', platform: 'x', resourceType: 'dms' }, now())
+    ).state;
+    // A writer that bypassed the store left the paused state scored in the due index.
+    await redis.set(store.keys.state(s.id), JSON.stringify({ ...s, status: 'paused' }));
+    expect(await scheduler.scheduleDuePollJobs('x')).toBe(0);
+    expect(await store.getDueScore(s)).toBeNull();
+  });
+
   it('does not schedule needs_reauth or paused states', async () => {
     const s = (await store.register({ clientId: 'c', platform: 'x', resourceType: 'dms' }, now()))
       .state;
