@@ -14,6 +14,8 @@ export interface Metrics {
   readonly eventsEmitted: Counter<'platform' | 'resource_type'>;
   /** Items set aside as invalid. */
   readonly itemsQuarantined: Counter<'platform'>;
+  /** Items not emitted because they are older than the seen ledger's horizon (see commit-poll.lua). */
+  readonly itemsBeyondHorizon: Counter<'platform'>;
   /** Platform API requests by platform, endpoint and HTTP status class. */
   readonly apiRequests: Counter<'platform' | 'endpoint' | 'status'>;
   /** Rate-limit refusals before a request (the poll was deferred). */
@@ -56,6 +58,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     itemsQuarantined: new Counter({
       name: 'ep_items_quarantined_total',
       help: 'Items that failed validation and were set aside',
+      labelNames: ['platform'],
+      registers: r,
+    }),
+    itemsBeyondHorizon: new Counter({
+      name: 'ep_items_beyond_horizon_total',
+      help: 'Items not emitted because they are older than the dedupe ledger horizon',
       labelNames: ['platform'],
       registers: r,
     }),

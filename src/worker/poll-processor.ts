@@ -293,6 +293,14 @@ export class PollProcessor {
       if (res.kind === 'conflict' || res.kind === 'missing') this.#count(previous, 'conflict');
       return null;
     }
+    if (res.beyondHorizon > 0) {
+      // Not emitted: older than what the ledger can still tell apart from an item already emitted.
+      this.#o.metrics?.itemsBeyondHorizon.inc({ platform: previous.platform }, res.beyondHorizon);
+      this.#o.logger?.warn(
+        { ...logFields(previous, jobId), count: res.beyondHorizon },
+        'items older than the dedupe ledger horizon were not emitted (ledger.maxAgeMs, ledger.maxCount)',
+      );
+    }
     if (res.emitted > 0) {
       this.#o.metrics?.eventsEmitted.inc(
         { platform: previous.platform, resource_type: previous.resourceType },

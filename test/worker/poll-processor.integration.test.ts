@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { PlatformError } from '../../src/domain/errors.js';
 import type { Platform } from '../../src/domain/platform.js';
 import type { PollEvent } from '../../src/domain/poll-event.js';
@@ -388,5 +389,74 @@ describe('PollProcessor', () => {
     const q = await redis.xrange(store.keys.quarantinedItems(k), '-', '+');
     expect(q).toHaveLength(1);
     expect(q[0]?.[1].join(' ')).toContain('text: required');
+  });
+});
+
+describe('PollProcessor seen ledger bounds', () => {
+  const MIN = 60_000;
+
+  function boundedProcessor(maxAgeMs: number, maxCount: number) {
+    const metrics = createMetrics();
+    const p = new PollProcessor({
+      store,
+      limiter,
+      adapters: { x: adapter, linkedin: adapter, tiktok: adapter },
+      clock,
+      policyOf: () => ({ intervalMs: MIN, random: () => 0 }),
+      ledger: { maxAgeMs, maxCount },
+      metrics,
+    });
+    const beyond = async (): Promise<number> =>
+      (await metrics.itemsBeyondHorizon.get()).values.reduce((n, v) => n + v.value, 0);
+    return { p, beyond };
+  }
+
+  const ledger = async (s: PollingState): Promise<string[]> =>
+    redis.zrange(store.keys.seen(s.id), 0, -1);
+
+  it('keeps the newest maxCount entries and never re-emits an item trimmed from it', async () => {
+    const { p, beyond } = boundedProcessor(30 * 24 * 60 * MIN, 3);
+    const s = await register();
+    const ev = (i: number) => event('c1', String(i), T0 - (10 - i) * MIN);
+    adapter.steps = [page([1, 2, 3, 4, 5].map(ev), null, '5')];
+    expect(await p.process(job(s), 'j1')).toMatchObject({ kind: 'polled', emitted: 5 });
+    expect(await ledger(s)).toEqual(['x:3', 'x:4', 'x:5']);
+
+    // The platform hands back everything again, plus one new item.
+    clock.advance(10 * MIN);
+    adapter.steps = [page([1, 2, 3, 4, 5, 6].map(ev), null, '6')];
+    expect(await p.process(job(s), 'j2')).toMatchObject({
+      kind: 'polled',
+      emitted: 1,
+      duplicates: 3,
+    });
+    expect(await beyond()).toBe(2); // x:1 and x:2: older than the oldest entry kept
+    expect(await ledger(s)).toEqual(['x:4', 'x:5', 'x:6']);
+    expect(await outbox()).toEqual(['x:1', 'x:2', 'x:3', 'x:4', 'x:5', 'x:6']);
+  });
+
+  it('trims entries older than maxAge; an item older than that is counted, not emitted', async () => {
+    const { p, beyond } = boundedProcessor(60 * MIN, 100);
+    const s = await register();
+    const old = event('c1', '1', T0 - 120 * MIN);
+    const recent = event('c1', '2', T0 - 10 * MIN);
+    adapter.steps = [page([old, recent], null, '2')];
+    expect(await p.process(job(s), 'j1')).toMatchObject({ kind: 'polled', emitted: 1 });
+    expect(await beyond()).toBe(1);
+    expect(await ledger(s)).toEqual(['x:2']);
+
+    // An hour later x:2 is 70 minutes old: still known at this commit, trimmed at its end.
+    clock.advance(60 * MIN);
+    const fresh = event('c1', '3', clock.now() - MIN);
+    adapter.steps = [page([recent, fresh], null, '3')];
+    expect(await p.process(job(s), 'j2')).toMatchObject({ emitted: 1, duplicates: 1 });
+    expect(await ledger(s)).toEqual(['x:3']);
+
+    // Seen again after its entry was trimmed: beyond the horizon, so not emitted a second time.
+    clock.advance(2 * MIN);
+    adapter.steps = [page([recent, fresh], null, '3')];
+    expect(await p.process(job(s), 'j3')).toMatchObject({ emitted: 0, duplicates: 1 });
+    expect(await beyond()).toBe(2);
+    expect(await outbox()).toEqual(['x:2', 'x:3']);
   });
 });
