@@ -16,7 +16,8 @@
  * benchmark's; resources, credentials and request counts come over its `/_sim/` routes.
  *
  * Options: `--concurrency C` (worker concurrency, default 50), `--seconds S` (minimum timed
- * seconds per N; rounds repeat until reached, default 8), `--sizes 1000,10000`, `--profile` (server
+ * seconds per N; rounds repeat until reached, default 8), `--warmup S` (untimed warm-up rounds
+ * per N until S seconds have passed, at least one round, default 3), `--sizes 1000,10000`, `--profile` (server
  * time per Lua script and command, from the slow log; profiling slows Redis a little).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -307,6 +308,7 @@ async function measureSize(
   n: number,
   concurrency: number,
   minSeconds: number,
+  warmupSeconds: number,
   profile: boolean,
 ): Promise<SizeResult> {
   const clock = new ManualClock(START_MS);
@@ -431,8 +433,10 @@ async function measureSize(
       }
     };
 
-    // Rounds: every resource is due, the scheduler enqueues them all, one worker polls them. The
-    // first round is a warm-up (first polls, JIT); then rounds repeat until minSeconds is reached.
+    // Rounds: every resource is due, the scheduler enqueues them all, one worker polls them. Rounds
+    // warm up (first polls, JIT) until at least warmupSeconds have passed, so the first size measured
+    // is not slowed by a cold process; then rounds repeat until minSeconds is reached.
+    let warmed = 0;
     let polls = 0;
     let events = 0;
     let seconds = 0;
@@ -444,7 +448,7 @@ async function measureSize(
     let top = '';
     let profileText = '';
     const names = profile ? await scriptNames() : new Map<string, string>();
-    for (let round = 0; round === 0 || seconds < minSeconds; round++) {
+    for (let round = 0; warmed < warmupSeconds || seconds < minSeconds; round++) {
       if (round > 0) {
         clock.advance(HOUR_MS); // past every interval (max 10 min × 4 × 1.1): all due again
         await sim.advanceTo(clock.now());
@@ -469,7 +473,10 @@ async function measureSize(
       const cpu = process.cpuUsage(cpu0);
       const simCpu1 = sim.cpuUs();
       const usecAfter = await commandUsec(own);
-      if (round === 0) continue;
+      if (warmed < warmupSeconds) {
+        warmed += elapsed;
+        continue;
+      }
       top = topCommands(usecBefore, usecAfter, finished - finishedBefore);
       if (profile) {
         await own.config('SET', 'slowlog-log-slower-than', '10000');
@@ -566,6 +573,7 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 export async function run(argv: string[]): Promise<Record<string, unknown>> {
   const concurrency = numberOption(argv, 'concurrency', 50);
   const minSeconds = numberOption(argv, 'seconds', 8);
+  const warmupSeconds = numberOption(argv, 'warmup', 3);
   const sizes = (option(argv, 'sizes') ?? '1000,10000').split(',').map(Number);
   const profile = argv.includes('--profile');
   instrumentRedis();
@@ -573,7 +581,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
   const results: SizeResult[] = [];
   try {
     for (const n of sizes) {
-      const r = await measureSize(redis.url, n, concurrency, minSeconds, profile);
+      const r = await measureSize(redis.url, n, concurrency, minSeconds, warmupSeconds, profile);
       results.push(r);
       console.log(
         `N=${n}: ${r.polls} polls in ${r.seconds.toFixed(1)}s = ${r.pollsPerS.toFixed(0)} polls/s, ` +
