@@ -3,9 +3,10 @@
  * `node --import tsx test/helpers/worker-process.ts <config.json> <simulator base URL>`
  * (the credentials file is named by the config's `credentials.file`); the tests run it compiled to
  * JavaScript (`buildWorkerEntry` in `worker-processes.ts`) because it starts several times faster. It starts
- * `startRuntime({ roles: { worker: true } })`, prints `ready` on stdout once BullMQ takes jobs, and on
- * SIGTERM closes gracefully (jobs in flight finish) and exits 0. SIGKILL is what the tests use to
- * crash it.
+ * `startRuntime({ roles: { worker: true } })`, prints `ready` on stdout once BullMQ takes jobs, and
+ * handles signals with the product's own `installSignalHandlers` (as `engagement-poller worker`
+ * does): SIGTERM closes gracefully (jobs in flight finish) and exits 0, a second signal exits 1 at
+ * once. SIGKILL is what the tests use to crash it.
  *
  * Clock: everything runs on the system clock. The workers are separate processes, so they cannot
  * share a ManualClock with the test; and the rate limiter, the states' times, BullMQ's lock and
@@ -17,7 +18,7 @@
  * much work a run does does, and the tests assert on that with generous floors.
  */
 import { loadConfig } from '../../src/config/load-config.js';
-import { startRuntime } from '../../src/runtime/runtime.js';
+import { installSignalHandlers, startRuntime } from '../../src/runtime/runtime.js';
 
 const [configFile, platformBaseUrl] = process.argv.slice(2);
 if (configFile === undefined || platformBaseUrl === undefined) {
@@ -29,17 +30,6 @@ const config = loadConfig({ env: {}, file: configFile });
 const runtime = await startRuntime({ config, roles: { worker: true }, platformBaseUrl });
 // BullMQ connects in the background; wait until the worker actually takes jobs.
 await runtime.worker?.worker.waitUntilReady();
+// The product's graceful shutdown, exactly as the role commands install it (src/cli/commands/roles.ts).
+installSignalHandlers(runtime);
 process.stdout.write('ready\n');
-
-let closing = false;
-process.on('SIGTERM', () => {
-  if (closing) return;
-  closing = true;
-  void runtime.close().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`close failed: ${String(err)}\n`);
-      process.exit(1);
-    },
-  );
-});
