@@ -84,11 +84,21 @@ export class PollProcessor {
   readonly #o: PollProcessorOptions;
   readonly #pageCap: number;
   readonly #lockTtlMs: number;
+  #stopping = false;
 
   constructor(options: PollProcessorOptions) {
     this.#o = options;
     this.#pageCap = options.pageCapPerJob ?? 5;
     this.#lockTtlMs = options.lockTtlMs ?? 120_000;
+  }
+
+  /**
+   * Shutting down: walks in progress stop at their next page boundary (after the page in flight is
+   * committed) instead of running to the page cap, so a graceful close is not held up for several
+   * more requests. The walk's page token is committed, so the next job continues where it stopped.
+   */
+  stopWalks(): void {
+    this.#stopping = true;
   }
 
   /** Run one poll job. Throws only when Redis fails (BullMQ then retries the job). */
@@ -132,6 +142,12 @@ export class PollProcessor {
     let duplicates = 0;
 
     for (let page = 0; page < this.#pageCap; page++) {
+      if (page > 0 && this.#stopping) {
+        // The previous page committed with the lock kept for this one: give it up.
+        await store.releasePollLock(state.id, jobId);
+        this.#count(state, 'ok');
+        return { kind: 'polled', pages: page, emitted, duplicates, hasMore: true };
+      }
       const isLastAllowed = page === this.#pageCap - 1;
       const grant = await this.#o.limiter.acquire(target);
       if (grant.kind === 'denied') {

@@ -1,6 +1,7 @@
 /**
  * The BullMQ worker that runs poll jobs with a {@link PollProcessor}. Graceful shutdown: `close()`
- * stops taking jobs and waits for the ones in flight to finish (each ends in a commit or in nothing;
+ * stops taking jobs and waits for the ones in flight to finish at their next page boundary (each
+ * ends in a commit or in nothing;
  * either way nothing is lost, and a job cut off by SIGKILL is retried by BullMQ's stalled-job check
  * while its claim's lease keeps the resource from being claimed again meanwhile).
  */
@@ -29,9 +30,11 @@ export interface PollWorkerOptions {
 /** Runs poll jobs from the poll queue. */
 export class PollWorker {
   readonly worker: Worker;
+  readonly #processor: PollProcessor;
 
   constructor(options: PollWorkerOptions) {
     const { processor, logger, onOutcome } = options;
+    this.#processor = processor;
     this.worker = new Worker(
       POLL_QUEUE,
       async (job: Job) => {
@@ -77,8 +80,9 @@ export class PollWorker {
     return this.worker.isRunning();
   }
 
-  /** Stop taking jobs and wait for the ones in flight. */
+  /** Stop taking jobs and wait for the ones in flight, which stop at their next page boundary. */
   async close(): Promise<void> {
+    this.#processor.stopWalks();
     await this.worker.close();
   }
 }

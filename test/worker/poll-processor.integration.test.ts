@@ -215,6 +215,39 @@ describe('PollProcessor', () => {
     expect(await outbox()).toEqual(['x:6', 'x:7', 'x:8', 'x:9']);
   });
 
+  it('stops a walk at the next page boundary once asked to stop, and the next job continues it', async () => {
+    const s = await register();
+    adapter.steps = [
+      () => {
+        processor.stopWalks(); // the shutdown begins while the first page is in flight
+        return page([event('c1', '9', T0)], 't2', '9')();
+      },
+      page([event('c1', '8', T0)], null, null),
+    ];
+    expect(await processor.process(job(s), 'j1')).toMatchObject({
+      kind: 'polled',
+      pages: 1,
+      emitted: 1,
+      hasMore: true,
+    });
+    expect(adapter.requests).toHaveLength(1);
+    expect(await store.get(s.id)).toMatchObject({ cursor: null, pageToken: 't2' });
+    expect(await redis.exists(store.keys.lock(s.id))).toBe(0);
+
+    // A worker started afterwards (a new processor) finishes the walk from the committed token.
+    const next = new PollProcessor({
+      store,
+      limiter,
+      adapters: { x: adapter, linkedin: adapter, tiktok: adapter },
+      clock,
+      policyOf: () => ({ intervalMs: 60_000, random: () => 0 }),
+    });
+    expect(await next.process(job(s), 'j2')).toMatchObject({ kind: 'polled', hasMore: false });
+    expect(adapter.requests[1]?.pageToken).toBe('t2');
+    expect(await store.get(s.id)).toMatchObject({ cursor: '9', pageToken: null });
+    expect(await outbox()).toEqual(['x:8', 'x:9']);
+  });
+
   it('on a 429 mid-walk keeps the page token, does not move the cursor, blocks the budget, and resumes after the reset', async () => {
     let s = await register();
     adapter.steps = [page([event('c1', '5', T0)], null, '5')];
