@@ -395,11 +395,11 @@ async function measureSize(
     }
 
     // Idle: the poll queue holds no job. `finished >= target` is the fast path; the queue is also
-    // checked after 100 ms without a finished poll, since fewer polls can finish than the scheduler
-    // counted (seen once: a round stalled 30 s on an empty queue with every resource polled). A
-    // likely cause, not proven: BullMQ ignores an added job whose id is still present, and a state
-    // re-claimed at the same ManualClock time (a walk with more pages) gets the same
-    // `poll-<state>-<leaseUntil>` id while its first job is still active. Such jobs are reported.
+    // checked after 100 ms without a finished poll, in case fewer polls finish than the scheduler
+    // counted. That happened while a walk's intermediate commits scored its state due at once: a
+    // scheduler re-claimed the state mid-walk, and two such claims at one ManualClock time and state
+    // version got the same job id, which BullMQ ignores as a duplicate. Commits that keep the lock
+    // now score the state at the lock's expiry; a short round is still reported if one occurs.
     let shortRounds = 0;
     let shortJobs = 0;
     const waitForIdle = async (target: number): Promise<void> => {

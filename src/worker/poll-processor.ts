@@ -93,9 +93,10 @@ export class PollProcessor {
   }
 
   /**
-   * Shutting down: walks in progress stop at their next page boundary (after the page in flight is
-   * committed) instead of running to the page cap, so a graceful close is not held up for several
-   * more requests. The walk's page token is committed, so the next job continues where it stopped.
+   * Shutting down: walks in progress stop at their next page boundary (the page in flight, or the
+   * next one when none is, is committed with the lock released) instead of running to the page cap,
+   * so a graceful close is not held up for several more requests. The walk's page token is
+   * committed and the state is due at once, so the next job continues where it stopped.
    */
   stopWalks(): void {
     this.#stopping = true;
@@ -142,12 +143,6 @@ export class PollProcessor {
     let duplicates = 0;
 
     for (let page = 0; page < this.#pageCap; page++) {
-      if (page > 0 && this.#stopping) {
-        // The previous page committed with the lock kept for this one: give it up.
-        await store.releasePollLock(state.id, jobId);
-        this.#count(state, 'ok');
-        return { kind: 'polled', pages: page, emitted, duplicates, hasMore: true };
-      }
       const isLastAllowed = page === this.#pageCap - 1;
       const grant = await this.#o.limiter.acquire(target);
       if (grant.kind === 'denied') {
@@ -209,7 +204,9 @@ export class PollProcessor {
         now,
         policy,
       );
-      const release = walkDone || isLastAllowed;
+      // Shutting down: this page is the walk's last in this job (committed, lock released, due now).
+      const stopping = this.#stopping;
+      const release = walkDone || isLastAllowed || stopping;
       const committed = await this.#commit(state, ifNew, ifNone, result, jobId, release);
       if (committed === null) return { kind: 'skipped', reason: 'conflict' };
       emitted += committed.emitted;
@@ -225,9 +222,9 @@ export class PollProcessor {
           'items failed validation and were quarantined',
         );
       }
-      if (walkDone) {
+      if (walkDone || stopping) {
         this.#count(state, 'ok');
-        return { kind: 'polled', pages: page + 1, emitted, duplicates, hasMore: false };
+        return { kind: 'polled', pages: page + 1, emitted, duplicates, hasMore: !walkDone };
       }
     }
     this.#count(state, 'ok');

@@ -44,7 +44,7 @@ function event(clientId: string, itemId: string, timeMs: number): PollEvent {
   };
 }
 
-type Step = ((req: PageRequest) => PageResult) | PlatformError;
+type Step = ((req: PageRequest) => PageResult | Promise<PageResult>) | PlatformError;
 
 class ScriptedAdapter implements PlatformAdapter {
   readonly platform: Platform = 'x';
@@ -118,6 +118,12 @@ async function register(clientId = 'c1'): Promise<PollingState> {
     new Date(clock.now()),
   );
   return state;
+}
+
+/** The state's score in its platform's due index. */
+async function score(state: PollingState): Promise<number> {
+  const key = store.keys.due(store.keys.partitionOf(state.id), state.platform);
+  return Number(await redis.zscore(key, state.id));
 }
 
 async function outbox(): Promise<string[]> {
@@ -213,6 +219,31 @@ describe('PollProcessor', () => {
     after = await store.get(s.id);
     expect(after).toMatchObject({ cursor: '9', pageToken: null });
     expect(await outbox()).toEqual(['x:6', 'x:7', 'x:8', 'x:9']);
+  });
+
+  it('keeps a state out of the due index while its job walks with the lock kept, and due at once when the walk pauses at the cap', async () => {
+    const s = await register();
+    const claim = () => store.claimDue({ platform: 'x', now: new Date(clock.now()), leaseMs: 1 });
+    let claimedMidWalk: number | null = null;
+    let scoreMidWalk: number | null = null;
+    adapter.steps = [
+      page([event('c1', '9', T0)], 't2', '9'),
+      async () => {
+        // Page 1 committed with the lock kept: the state's nextPollAt is now, but no scheduler may
+        // claim it while this job is still walking; it is scored at the lock's expiry instead.
+        claimedMidWalk = (await claim()).length;
+        scoreMidWalk = await score(s);
+        return page([event('c1', '8', T0)], 't3', null)();
+      },
+      page([event('c1', '7', T0)], 't4', null),
+    ];
+    expect(await processor.process(job(s), 'j1')).toMatchObject({ kind: 'polled', hasMore: true });
+    expect(claimedMidWalk).toBe(0);
+    expect(scoreMidWalk).toBeGreaterThan(T0 + 60_000); // the lock TTL (120 s by default), not now
+    expect(scoreMidWalk).toBeLessThanOrEqual(T0 + 120_000);
+    // The cap's page released the lock: due now, so the next tick continues the walk.
+    expect(await score(s)).toBe(T0);
+    expect((await claim()).map((c) => c.state.id)).toEqual([s.id]);
   });
 
   it('stops a walk at the next page boundary once asked to stop, and the next job continues it', async () => {

@@ -26,7 +26,8 @@
   ARGV[9]  ledger max age, ms
   ARGV[10] ledger max count
   ARGV[11] lock token ('' when the caller holds no lock)
-  ARGV[12] '1' to release the lock after the commit, '0' to keep it (more pages follow)
+  ARGV[12] '1' to release the lock after the commit, '0' to keep it (more pages follow; the due
+           index then scores the state no earlier than the lock's expiry)
   ARGV[13] n = number of events
   ARGV[14] q = number of quarantined items
   ARGV[15 .. 14+3n]      per event: event id, item time (epoch ms), event JSON
@@ -95,6 +96,13 @@ local stateJson, nextPollAt = jsonIfNone, nextIfNone
 if emitted > 0 then stateJson, nextPollAt = jsonIfNew, nextIfNew end
 redis.call('SET', stateKey, stateJson)
 if schedulable == '1' then
+  -- The job keeps its lock for the pages that follow: the state is not due while it walks (else a
+  -- scheduler would enqueue jobs that can only find it locked). It is due again once the lock
+  -- would expire, so a walk whose worker died is picked up then.
+  if release ~= '1' and token ~= '' then
+    local ttl = redis.call('PTTL', lockKey)
+    if ttl > 0 and now + ttl > tonumber(nextPollAt) then nextPollAt = now + ttl end
+  end
   redis.call('ZADD', dueKey, nextPollAt, stateId)
 else
   redis.call('ZREM', dueKey, stateId)
