@@ -37,6 +37,11 @@ export interface OutboxRelayOptions {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** Where a stream's unreadable entries are set aside: `<prefix>:{k}:outbox-unreadable` (same slot). */
+export function unreadableKey(stream: string): string {
+  return `${stream}-unreadable`;
+}
+
 /** Delivers the outbox to the sinks. */
 export class OutboxRelay {
   readonly #o: OutboxRelayOptions;
@@ -123,12 +128,26 @@ export class OutboxRelay {
   async #deliver(stream: string, entries: StreamEntry[]): Promise<number> {
     const events: PollEvent[] = [];
     const ids: string[] = [];
+    const unreadable: { id: string; fields: string[]; reason: string }[] = [];
     for (const [id, fields] of entries) {
       ids.push(id);
       const json = fieldOf(fields, 'event');
-      const parsed = json === undefined ? null : PollEventSchema.safeParse(safeJson(json));
-      if (parsed?.success) events.push(parsed.data);
-      else this.#o.logger?.error({ stream, entryId: id }, 'unreadable outbox entry skipped');
+      const value = json === undefined ? undefined : safeJson(json);
+      const parsed = value === undefined ? null : PollEventSchema.safeParse(value);
+      if (parsed?.success) {
+        events.push(parsed.data);
+        continue;
+      }
+      let reason: string;
+      if (json === undefined) reason = 'no "event" field';
+      else if (parsed === null) reason = '"event" is not JSON';
+      else {
+        reason = parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`)
+          .join('; ');
+      }
+      unreadable.push({ id, fields, reason });
     }
     // De-duplicate within the batch (an entry can be both claimed and read after a restart).
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
@@ -145,7 +164,35 @@ export class OutboxRelay {
         return 0;
       }
     }
-    await this.#o.redis.xack(stream, this.#group, ...new Set(ids));
+    // Unreadable entries are set aside (raw fields and reason, in the stream's own partition) in the
+    // same transaction as the acknowledgement: nothing is dropped, nothing blocks the others.
+    const tx = this.#o.redis.multi();
+    for (const u of unreadable) {
+      tx.xadd(
+        unreadableKey(stream),
+        'MAXLEN',
+        '~',
+        10_000,
+        '*',
+        'stream',
+        stream,
+        'entry',
+        u.id,
+        'reason',
+        u.reason,
+        'fields',
+        JSON.stringify(u.fields),
+      );
+    }
+    tx.xack(stream, this.#group, ...new Set(ids));
+    const results = (await tx.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    for (const u of unreadable) {
+      this.#o.logger?.error(
+        { stream, entryId: u.id, reason: u.reason, quarantine: unreadableKey(stream) },
+        'unreadable outbox entry set aside',
+      );
+    }
     return unique.length;
   }
 
@@ -216,11 +263,12 @@ function fieldOf(fields: string[], name: string): string | undefined {
   return undefined;
 }
 
+/** The parsed value, or undefined when the text is not JSON. */
 function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
-    return null;
+    return undefined;
   }
 }
 

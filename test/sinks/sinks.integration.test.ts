@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollEvent } from '../../src/domain/poll-event.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { JsonLinesSink } from '../../src/sinks/jsonl-sink.js';
-import { OutboxRelay } from '../../src/sinks/outbox-relay.js';
+import { OutboxRelay, unreadableKey } from '../../src/sinks/outbox-relay.js';
 import { QueueSink } from '../../src/sinks/queue-sink.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import { signWebhookBody, WebhookSink } from '../../src/sinks/webhook-sink.js';
@@ -35,6 +35,10 @@ const ev = (n: number): PollEvent => ({
   timestamp: new Date(Date.UTC(2026, 0, 1) + n).toISOString(),
   raw: { n },
 });
+
+/** A flat [k1, v1, k2, v2, …] field list as pairs. */
+const chunk = (flat: string[]): [string, string][] =>
+  Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]);
 
 let redis: Redis;
 const prefixes: string[] = [];
@@ -129,19 +133,32 @@ describe('OutboxRelay', () => {
     expect(relay.isRunning()).toBe(false);
   });
 
-  it('skips an unreadable entry without blocking the others', async () => {
+  it('sets an unreadable entry aside with its reason, without blocking the others', async () => {
     const streams = await streamsWith([[ev(8)]]);
-    await redis.xadd(streams[0]!, '*', 'id', 'x', 'event', '{broken');
+    const stream = streams[0]!;
+    const broken = await redis.xadd(stream, '*', 'id', 'x', 'event', '{broken');
+    const invalid = await redis.xadd(stream, '*', 'id', 'y', 'event', '{"id":"y"}');
     const sink = new MemorySink();
-    const errors: object[] = [];
+    const errors: Record<string, unknown>[] = [];
     const relay = new OutboxRelay({
       redis,
       streams,
       sinks: [sink],
-      logger: { warn: () => {}, error: (o) => errors.push(o) },
+      logger: { warn: () => {}, error: (o) => errors.push(o as Record<string, unknown>) },
     });
     expect(await relay.runOnce()).toBe(1);
-    expect(errors).toHaveLength(1);
+    expect(sink.delivered.map((e) => e.id)).toEqual(['tiktok:8']);
+    expect(errors.map((e) => e['entryId'])).toEqual([broken, invalid]);
+    // Nothing pending: the relay does not retry them forever, and nothing was dropped either.
+    expect((await redis.xpending(stream, 'relay'))[0]).toBe(0);
+    const aside = await redis.xrange(unreadableKey(stream), '-', '+');
+    expect(aside).toHaveLength(2);
+    const fields = aside.map(([, f]) => Object.fromEntries(chunk(f)));
+    expect(fields[0]).toMatchObject({ stream, entry: broken, reason: '"event" is not JSON' });
+    expect(JSON.parse(fields[0]!['fields']!)).toEqual(['id', 'x', 'event', '{broken']);
+    expect(fields[1]).toMatchObject({ stream, entry: invalid });
+    expect(fields[1]!['reason']).toMatch(/platform/);
+    expect(unreadableKey(stream)).toMatch(/\{\d+\}/); // same hash slot as its stream
   });
 });
 
