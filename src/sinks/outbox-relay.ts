@@ -151,19 +151,26 @@ export class OutboxRelay {
     }
     // De-duplicate within the batch (an entry can be both claimed and read after a restart).
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    // Every sink gets the batch even when one fails, so one sink's outage does not hold up the
+    // others; the batch is acknowledged only when all took it (else it stays pending and is
+    // delivered again later: at least once, each event's id its idempotency key).
+    let failed = false;
     for (const sink of this.#o.sinks) {
       try {
         await sink.deliver(unique);
         this.#o.metrics?.relayDelivered.inc({ sink: sink.name }, unique.length);
       } catch (err) {
+        failed = true;
         this.#o.metrics?.relayFailures.inc({ sink: sink.name });
-        this.#o.logger?.warn(
-          { sink: sink.name, stream, err: (err as Error).message },
-          'sink delivery failed; will retry',
-        );
-        return 0;
+        if ((err as { quiet?: unknown }).quiet !== true) {
+          this.#o.logger?.warn(
+            { sink: sink.name, stream, err: (err as Error).message },
+            'sink delivery failed; will retry',
+          );
+        }
       }
     }
+    if (failed) return 0;
     // Unreadable entries are set aside (raw fields and reason, in the stream's own partition) in the
     // same transaction as the acknowledgement: nothing is dropped, nothing blocks the others.
     const tx = this.#o.redis.multi();

@@ -1,7 +1,11 @@
 /**
  * A sink that POSTs each event to a webhook, signed with HMAC-SHA256, retried with exponential
- * backoff; after `maxAttempts` failures the event goes to a dead-letter list (a callback the
- * runtime backs with Redis) and delivery moves on, so one dead endpoint cannot stall the outbox.
+ * backoff. An event the endpoint still refuses after `maxAttempts` attempts (counted across
+ * delivery rounds) goes to a dead-letter list (a callback the runtime backs with Redis), but only
+ * once the endpoint has accepted the next event: an endpoint that refuses everything (down, wrong
+ * URL, wrong secret) is an outage, not a bad event, so the batch is handed back to the relay (it
+ * stays pending in the outbox) and the sink pauses, failing fast, for a growing interval instead of
+ * dead-lettering the whole backlog one event at a time.
  *
  * Headers: `Content-Type: application/json`, `Idempotency-Key: <event id>`,
  * `X-Engagement-Timestamp: <unix s>`, `X-Engagement-Signature: sha256=<hex HMAC of "<ts>.<body>">`.
@@ -15,10 +19,16 @@ export interface WebhookSinkOptions {
   url: string;
   /** HMAC key. */
   secret: string;
-  /** Attempts per event before dead-lettering. @defaultValue 8 */
+  /** Failed attempts per event, across rounds, before it may be dead-lettered. @defaultValue 8 */
   maxAttempts?: number;
-  /** First retry delay; doubles each attempt. @defaultValue 500 */
+  /** Attempts per event within one delivery round. @defaultValue 3 */
+  attemptsPerRound?: number;
+  /** First retry delay within a round; doubles each attempt. @defaultValue 500 */
   baseDelayMs?: number;
+  /** Pause after a failed round; doubles with each consecutive failed round. @defaultValue 1_000 */
+  pauseMs?: number;
+  /** Longest pause. @defaultValue 60_000 */
+  maxPauseMs?: number;
   /** Per-request timeout. @defaultValue 10_000 */
   timeoutMs?: number;
   /** Where events that could not be delivered go. */
@@ -26,8 +36,25 @@ export interface WebhookSinkOptions {
   /** Waits between attempts (injected in tests). @defaultValue setTimeout */
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
-  /** Seconds since the epoch. @defaultValue Date.now()/1000 */
+  /** Milliseconds since the epoch (pauses). @defaultValue Date.now */
+  nowMs?: () => number;
+  /** Seconds since the epoch (the signed timestamp). @defaultValue nowMs()/1000 */
   nowS?: () => number;
+}
+
+/**
+ * The webhook refused a batch, or the sink is pausing after it did: the relay keeps the batch
+ * pending and retries it later. `quiet` marks the fail-fast refusals during a pause, which need no
+ * log line of their own.
+ */
+export class WebhookUnavailableError extends Error {
+  override readonly name = 'WebhookUnavailableError';
+  constructor(
+    message: string,
+    readonly quiet: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** Signature of a webhook body: hex HMAC-SHA256 of `<timestamp>.<body>`. */
@@ -35,29 +62,101 @@ export function signWebhookBody(secret: string, timestampS: number, body: string
   return createHmac('sha256', secret).update(`${timestampS}.${body}`).digest('hex');
 }
 
+/** Failure counts are kept for this many events at most (the oldest are forgotten). */
+const MAX_TRACKED = 10_000;
+
+type Attempt = { ok: true } | { ok: false; attempts: number; reason: string; permanent: boolean };
+
 /** Delivers events to a webhook. */
 export class WebhookSink implements Sink {
   readonly name = 'webhook';
   readonly #o: WebhookSinkOptions;
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #nowMs: () => number;
+  /** Failed attempts so far of events not yet delivered. */
+  readonly #failures = new Map<string, number>();
+  #pausedUntilMs = 0;
+  #failedRounds = 0;
+  #lastReason = '';
 
   constructor(options: WebhookSinkOptions) {
     this.#o = options;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.#nowMs = options.nowMs ?? Date.now;
   }
 
   async deliver(events: readonly PollEvent[]): Promise<void> {
-    for (const event of events) await this.#deliverOne(event);
+    if (events.length === 0) return;
+    if (this.#nowMs() < this.#pausedUntilMs) {
+      throw new WebhookUnavailableError(
+        `webhook paused until ${new Date(this.#pausedUntilMs).toISOString()} after ${this.#failedRounds} failed round(s): ${this.#lastReason}`,
+        true,
+      );
+    }
+    const max = this.#o.maxAttempts ?? 8;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as PollEvent;
+      const result = await this.#attempt(event, this.#o.attemptsPerRound ?? 3);
+      if (result.ok) {
+        this.#delivered(event);
+        continue;
+      }
+      // A permanent refusal (a 4xx) will not get better by retrying: it counts as all attempts.
+      const total = result.permanent ? max : (this.#failures.get(event.id) ?? 0) + result.attempts;
+      this.#track(event.id, total);
+      if (total >= max) {
+        // A bad event or an outage? The next event tells: if the endpoint takes it, this one is bad.
+        const next = events[i + 1];
+        const probe = next === undefined ? null : await this.#attempt(next, 1);
+        if (next !== undefined && probe?.ok === true) {
+          await this.#o.deadLetter(
+            event,
+            `${result.reason} (${total} failed attempts; the endpoint accepted the next event)`,
+          );
+          this.#failures.delete(event.id);
+          this.#delivered(next);
+          i++;
+          continue;
+        }
+        if (next !== undefined) this.#track(next.id, (this.#failures.get(next.id) ?? 0) + 1);
+      }
+      this.#pause(`${event.id}: ${result.reason}`);
+      throw new WebhookUnavailableError(
+        `webhook refused ${event.id} (${result.reason}; ${total} failed attempt(s) so far); pausing until ${new Date(this.#pausedUntilMs).toISOString()}`,
+        false,
+      );
+    }
   }
 
-  async #deliverOne(event: PollEvent): Promise<void> {
-    const max = this.#o.maxAttempts ?? 8;
+  #delivered(event: PollEvent): void {
+    this.#failures.delete(event.id);
+    this.#failedRounds = 0;
+  }
+
+  #track(eventId: string, count: number): void {
+    this.#failures.delete(eventId);
+    this.#failures.set(eventId, count);
+    if (this.#failures.size > MAX_TRACKED) {
+      const oldest = this.#failures.keys().next().value;
+      if (oldest !== undefined) this.#failures.delete(oldest);
+    }
+  }
+
+  #pause(reason: string): void {
+    this.#failedRounds++;
+    this.#lastReason = reason;
+    const base = this.#o.pauseMs ?? 1_000;
+    const pause = Math.min(base * 2 ** (this.#failedRounds - 1), this.#o.maxPauseMs ?? 60_000);
+    this.#pausedUntilMs = this.#nowMs() + pause;
+  }
+
+  async #attempt(event: PollEvent, attempts: number): Promise<Attempt> {
     const body = JSON.stringify(event);
-    let lastReason = '';
-    for (let attempt = 1; attempt <= max; attempt++) {
-      const ts = Math.floor(this.#o.nowS?.() ?? Date.now() / 1000);
+    let reason = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const ts = Math.floor(this.#o.nowS?.() ?? this.#nowMs() / 1000);
       try {
         const res = await this.#fetch(this.#o.url, {
           method: 'POST',
@@ -71,16 +170,16 @@ export class WebhookSink implements Sink {
           signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
         });
         await res.body?.cancel();
-        if (res.ok) return;
-        lastReason = `HTTP ${res.status}`;
-        // A 4xx other than 408/429 will not get better by retrying.
-        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
-          break;
+        if (res.ok) return { ok: true };
+        reason = `HTTP ${res.status}`;
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+          return { ok: false, attempts: attempt, reason, permanent: true };
+        }
       } catch (err) {
-        lastReason = err instanceof Error ? err.message : String(err);
+        reason = err instanceof Error ? err.message : String(err);
       }
-      if (attempt < max) await this.#sleep((this.#o.baseDelayMs ?? 500) * 2 ** (attempt - 1));
+      if (attempt < attempts) await this.#sleep((this.#o.baseDelayMs ?? 500) * 2 ** (attempt - 1));
     }
-    await this.#o.deadLetter(event, lastReason);
+    return { ok: false, attempts, reason, permanent: false };
   }
 }

@@ -12,7 +12,11 @@ import { JsonLinesSink } from '../../src/sinks/jsonl-sink.js';
 import { OutboxRelay, unreadableKey } from '../../src/sinks/outbox-relay.js';
 import { QueueSink } from '../../src/sinks/queue-sink.js';
 import type { Sink } from '../../src/sinks/sink.js';
-import { signWebhookBody, WebhookSink } from '../../src/sinks/webhook-sink.js';
+import {
+  signWebhookBody,
+  WebhookSink,
+  WebhookUnavailableError,
+} from '../../src/sinks/webhook-sink.js';
 import {
   connectTestRedis,
   deleteKeysWithPrefix,
@@ -107,6 +111,50 @@ describe('OutboxRelay', () => {
     expect(await relay.length()).toBe(2); // nothing undelivered is trimmed
     expect(await relay.runOnce()).toBe(2);
     expect(sink.delivered.map((e) => e.id)).toEqual(['tiktok:4', 'tiktok:5']);
+  });
+
+  it('still delivers to the other sinks while one fails, and acknowledges only once all took the batch', async () => {
+    const streams = await streamsWith([[ev(9)]]);
+    const failing = new MemorySink();
+    failing.failNext = 1;
+    const healthy = new MemorySink();
+    const warnings: object[] = [];
+    const relay = new OutboxRelay({
+      redis,
+      streams,
+      sinks: [failing, healthy], // the failing sink first: it must not starve the one after it
+      claimIdleMs: 0,
+      logger: { warn: (o) => warnings.push(o), error: () => {} },
+    });
+    expect(await relay.runOnce()).toBe(0);
+    expect(healthy.delivered.map((e) => e.id)).toEqual(['tiktok:9']);
+    expect((await redis.xpending(streams[0]!, 'relay'))[0]).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(await relay.runOnce()).toBe(1);
+    expect(failing.delivered.map((e) => e.id)).toEqual(['tiktok:9']);
+    expect((await redis.xpending(streams[0]!, 'relay'))[0]).toBe(0);
+  });
+
+  it('logs no warning for a sink that refuses quietly (a webhook pausing during an outage)', async () => {
+    const streams = await streamsWith([[ev(10)]]);
+    const quiet: Sink = {
+      name: 'quiet',
+      deliver: () => Promise.reject(new WebhookUnavailableError('paused', true)),
+    };
+    const warnings: object[] = [];
+    const metrics = createMetrics();
+    const relay = new OutboxRelay({
+      redis,
+      streams,
+      sinks: [quiet],
+      metrics,
+      logger: { warn: (o) => warnings.push(o), error: () => {} },
+    });
+    expect(await relay.runOnce()).toBe(0);
+    expect(warnings).toEqual([]);
+    expect(await metrics.registry.getSingleMetricAsString('ep_relay_failures_total')).toContain(
+      'sink="quiet"} 1',
+    );
   });
 
   it('keeps history for direct consumers within the retention window', async () => {
@@ -205,7 +253,9 @@ describe('QueueSink', () => {
 describe('WebhookSink', () => {
   let server: Server;
   let url: string;
-  const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+  const received: { url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+  const bodiesAt = (path: string) =>
+    received.filter((r) => r.url === path).map((r) => (JSON.parse(r.body) as PollEvent).id);
   let failures = 0;
 
   beforeAll(async () => {
@@ -218,8 +268,12 @@ describe('WebhookSink', () => {
           res.writeHead(503).end();
           return;
         }
-        received.push({ headers: req.headers, body });
-        res.writeHead(req.url === '/reject' ? 400 : 204).end();
+        const id = (JSON.parse(body) as PollEvent).id;
+        if (req.url === '/unauthorized') return void res.writeHead(401).end();
+        if (req.url === '/reject-11' && id === 'tiktok:11') return void res.writeHead(400).end();
+        if (req.url === '/fail-14' && id === 'tiktok:14') return void res.writeHead(500).end();
+        received.push({ url: req.url ?? '', headers: req.headers, body });
+        res.writeHead(204).end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -251,26 +305,78 @@ describe('WebhookSink', () => {
     );
   });
 
-  it('dead-letters an event after the attempts run out, or at once on a permanent 4xx', async () => {
+  it('treats an endpoint that refuses everything as an outage: the batch goes back, the sink pauses, nothing is dead-lettered', async () => {
+    let nowMs = 1_000_000;
+    let calls = 0;
     const dead: string[] = [];
     const down = new WebhookSink({
       url: 'http://127.0.0.1:1/nothing-listens',
       secret: 'k',
       maxAttempts: 3,
+      pauseMs: 1_000,
       sleep: () => Promise.resolve(),
-      deadLetter: (e, reason) => (
-        dead.push(`${e.id} ${reason ? 'with reason' : ''}`),
-        Promise.resolve()
-      ),
-    });
-    await down.deliver([ev(2)]);
-    const rejected = new WebhookSink({
-      url: `${url}/reject`,
-      secret: 'k',
-      sleep: () => Promise.reject(new Error('must not retry a 400')),
+      nowMs: () => nowMs,
+      fetch: (...args) => (calls++, fetch(...args)),
       deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
     });
-    await rejected.deliver([ev(3)]);
-    expect(dead).toEqual(['tiktok:2 with reason', 'tiktok:3']);
+    const refused = await down.deliver([ev(2), ev(3)]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WebhookUnavailableError);
+    expect(refused).toMatchObject({ quiet: false, message: expect.stringMatching(/tiktok:2/) });
+    // 3 attempts of the first event, then 1 of the next (is it the event or the endpoint?).
+    expect(calls).toBe(4);
+    // Paused: fail fast, no request, quietly.
+    await expect(down.deliver([ev(4)])).rejects.toMatchObject({ quiet: true });
+    expect(calls).toBe(4);
+    // Each failed round doubles the pause.
+    nowMs += 1_000;
+    await expect(down.deliver([ev(2)])).rejects.toMatchObject({ quiet: false });
+    nowMs += 1_500;
+    await expect(down.deliver([ev(2)])).rejects.toMatchObject({ quiet: true });
+    expect(dead).toEqual([]);
+
+    // An endpoint that rejects every event (a wrong secret, say) is an outage too.
+    const unauthorized = new WebhookSink({
+      url: `${url}/unauthorized`,
+      secret: 'k',
+      sleep: () => Promise.reject(new Error('must not retry a 401')),
+      deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
+    });
+    await expect(unauthorized.deliver([ev(5), ev(6)])).rejects.toBeInstanceOf(
+      WebhookUnavailableError,
+    );
+    expect(dead).toEqual([]);
+  });
+
+  it('dead-letters an event the endpoint keeps refusing once it accepts the next one', async () => {
+    let nowMs = 2_000_000;
+    const dead: { id: string; reason: string }[] = [];
+    const sink = (path: string) =>
+      new WebhookSink({
+        url: `${url}${path}`,
+        secret: 'k',
+        maxAttempts: 4,
+        attemptsPerRound: 2,
+        pauseMs: 10,
+        sleep: () => Promise.resolve(),
+        nowMs: () => nowMs,
+        deadLetter: (e, reason) => (dead.push({ id: e.id, reason }), Promise.resolve()),
+      });
+    // A permanent 4xx for one event: dead-lettered at once when the next is accepted.
+    const picky = sink('/reject-11');
+    await picky.deliver([ev(11), ev(12), ev(13)]);
+    expect(dead).toEqual([{ id: 'tiktok:11', reason: expect.stringMatching(/^HTTP 400/) }]);
+    expect(bodiesAt('/reject-11')).toEqual(['tiktok:12', 'tiktok:13']);
+
+    // A 5xx for one event: it keeps its count across rounds and goes after maxAttempts in all.
+    const flaky = sink('/fail-14');
+    await expect(flaky.deliver([ev(14), ev(15)])).rejects.toBeInstanceOf(WebhookUnavailableError);
+    expect(dead).toHaveLength(1);
+    nowMs += 10;
+    await flaky.deliver([ev(14), ev(15)]); // 2 + 2 attempts: the probe of tiktok:15 succeeds
+    expect(dead.map((d) => d.id)).toEqual(['tiktok:11', 'tiktok:14']);
+    expect(dead[1]!.reason).toMatch(
+      /HTTP 500 \(4 failed attempts; the endpoint accepted the next event\)/,
+    );
+    expect(bodiesAt('/fail-14')).toEqual(['tiktok:15']);
   });
 });
