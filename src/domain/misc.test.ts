@@ -93,7 +93,16 @@ describe('toIsoTimestamp', () => {
   it.each([[null], [''], ['soon'], [-5], [Number.NaN], [{}]])('returns null for %o', (v) => {
     expect(toIsoTimestamp(v)).toBeNull();
   });
-  it('builds stable event ids', () => {
-    expect(eventIdOf('x', '123')).toBe('x:123');
+  it('builds stable event ids, scoped to the client and the resource type', () => {
+    expect(eventIdOf('x', { clientId: 'c1', resourceType: 'mentions' }, '123')).toBe(
+      'x:c1:mentions:123',
+    );
+    // One post mentioning two client brands is an event for each; so is a reply that is a mention.
+    const ids = new Set([
+      eventIdOf('x', { clientId: 'c1', resourceType: 'mentions' }, '123'),
+      eventIdOf('x', { clientId: 'c2', resourceType: 'mentions' }, '123'),
+      eventIdOf('x', { clientId: 'c1', resourceType: 'replies' }, '123'),
+    ]);
+    expect(ids.size).toBe(3);
   });
 });

@@ -14,7 +14,7 @@ export type EventType = z.infer<typeof EventTypeSchema>;
 
 /** Schema of a normalized event. */
 export const PollEventSchema = z.object({
-  /** `<platform>:<item id>`: stable across polls and processes. */
+  /** `<platform>:<clientId>:<resourceType>:<item key>` (see {@link eventIdOf}): stable across polls and processes. */
   id: z.string().min(3),
   platform: PlatformSchema,
   eventType: EventTypeSchema,
@@ -42,9 +42,19 @@ export const PollEventSchema = z.object({
 /** One normalized event. */
 export type PollEvent = z.infer<typeof PollEventSchema>;
 
-/** The stable id of an item's event. */
-export function eventIdOf(platform: z.infer<typeof PlatformSchema>, itemId: string): string {
-  return `${platform}:${itemId}`;
+/**
+ * The stable id of an item's event: `<platform>:<clientId>:<resourceType>:<item key>`. It is
+ * scoped to the client and the resource type because one platform item can reach several of them
+ * (a post that mentions two client brands; an X reply that is also a mention), and each of those is
+ * an event of its own: a consumer that deduplicates by this id (the queue sink's job id, the
+ * webhook's Idempotency-Key) must never drop one client's event as a repeat of another's.
+ */
+export function eventIdOf(
+  platform: z.infer<typeof PlatformSchema>,
+  scope: { clientId: string; resourceType: z.infer<typeof ResourceTypeSchema> },
+  itemKey: string,
+): string {
+  return `${platform}:${scope.clientId}:${scope.resourceType}:${itemKey}`;
 }
 
 /**

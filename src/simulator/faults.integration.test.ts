@@ -202,10 +202,11 @@ describe('simulator ground truth and determinism', () => {
     expect(creds.credentials).toHaveLength(3);
     await call(s.sim.url, s.mentions, s.x);
     const truth = (await call(s.sim.url, '/_sim/truth?platform=x&resourceType=mentions')).body as {
-      items: { eventId: string; itemId: string }[];
+      items: { eventId: string; itemId: string; clientId: string }[];
     };
     expect(truth.items.length).toBeGreaterThan(0);
-    expect(truth.items[0]!.eventId).toBe(`x:${truth.items[0]!.itemId}`);
+    const first = truth.items[0]!;
+    expect(first.eventId).toBe(`x:${first.clientId}:mentions:${first.itemId}`);
     const post = (path: string, body: unknown): Promise<unknown> =>
       call(
         s.sim.url,

@@ -515,12 +515,12 @@ export class World {
       if (filter.resourceType !== undefined && item.resourceType !== filter.resourceType) continue;
       if (filter.resourceId !== undefined && item.resourceId !== filter.resourceId) continue;
       out.push({
-        // The poller's event id: LinkedIn notifications are keyed by action plus activity, as
-        // LinkedIn advises for deduplication; everything else by the item's own id.
-        eventId:
-          item.kind === 'linkedin_mention'
-            ? `linkedin:SHARE_MENTION:${item.itemId}`
-            : `${item.platform}:${item.itemId}`,
+        // The poller's event id (scoped to client and resource type): LinkedIn notifications are
+        // keyed by action plus activity, as LinkedIn advises for deduplication; everything else by
+        // the item's own id.
+        eventId: `${item.platform}:${item.clientId}:${item.resourceType}:${
+          item.kind === 'linkedin_mention' ? `SHARE_MENTION:${item.itemId}` : item.itemId
+        }`,
         platform: item.platform,
         clientId: item.clientId,
         resourceType: item.resourceType,

@@ -124,7 +124,7 @@ describe('LinkedInPoller', () => {
       '7095684616149176322',
     ]);
     expect(result.events[0]).toMatchObject({
-      id: 'linkedin:7095684947448897536',
+      id: 'linkedin:acme:comments:7095684947448897536',
       eventType: 'comment',
       postId: POST,
       author: { platformId: 'urn:li:person:zLqTygBP8S', displayName: null },

@@ -206,7 +206,7 @@ describe('TikTokPoller', () => {
     });
     expect(result.events).toHaveLength(1);
     expect(result.events[0]).toMatchObject({
-      id: 'tiktok:7110150495453840130',
+      id: 'tiktok:acme:comments:7110150495453840130',
       eventType: 'comment',
       postId: '7109065174526479622',
       parentId: null,

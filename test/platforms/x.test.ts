@@ -209,7 +209,7 @@ describe('XPoller', () => {
     const poller = new XPoller(mockConnector(fixture.body), { clientId: 'acme' });
     const [event] = (await poller.pollMentions({ userId: '2244994945', sinceId: '1' })).events;
     expect(event).toMatchObject({
-      id: 'x:1301573587187331074',
+      id: 'x:acme:mentions:1301573587187331074',
       author: { platformId: '1234567890', displayName: 'Dev Person', username: 'developer' },
       content: 'Hey @XDevelopers, love the new API!',
       timestamp: '2024-01-15T10:30:00.000Z',

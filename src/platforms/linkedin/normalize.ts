@@ -36,7 +36,7 @@ export function normalizeComment(
 ): PollEvent {
   const itemId = commentIdOf(comment);
   return {
-    id: eventIdOf('linkedin', itemId),
+    id: eventIdOf('linkedin', { clientId: ctx.clientId, resourceType: 'comments' }, itemId),
     platform: 'linkedin',
     eventType: 'comment',
     clientId: ctx.clientId,
@@ -66,7 +66,7 @@ export function normalizeConversation(
   const authorId = conversation.lastMessage?.author ?? conversation.participants[0]?.id ?? null;
   const author = conversation.participants.find((p) => p.id === authorId);
   return {
-    id: eventIdOf('linkedin', itemId),
+    id: eventIdOf('linkedin', { clientId: ctx.clientId, resourceType: 'inbox' }, itemId),
     platform: 'linkedin',
     eventType: 'dm',
     clientId: ctx.clientId,
@@ -115,7 +115,7 @@ export function normalizeNotification(
     stringAt(decorated, 'text') ??
     '';
   return {
-    id: eventIdOf('linkedin', itemId),
+    id: eventIdOf('linkedin', { clientId: ctx.clientId, resourceType: 'mentions' }, itemId),
     platform: 'linkedin',
     eventType: 'mention',
     clientId: ctx.clientId,

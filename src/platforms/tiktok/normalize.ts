@@ -28,7 +28,11 @@ export function normalizeBusinessComment(
   ctx: TikTokNormalizeContext,
 ): PollEvent {
   return {
-    id: eventIdOf('tiktok', comment.comment_id),
+    id: eventIdOf(
+      'tiktok',
+      { clientId: ctx.clientId, resourceType: 'comments' },
+      comment.comment_id,
+    ),
     platform: 'tiktok',
     eventType: 'comment',
     clientId: ctx.clientId,
@@ -60,7 +64,7 @@ export function normalizeResearchComment(
   const videoId = comment.video_id ?? ctx.videoId;
   const parent = comment.parent_comment_id;
   return {
-    id: eventIdOf('tiktok', comment.id),
+    id: eventIdOf('tiktok', { clientId: ctx.clientId, resourceType: 'comments' }, comment.id),
     platform: 'tiktok',
     eventType: 'comment',
     clientId: ctx.clientId,

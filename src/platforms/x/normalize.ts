@@ -72,7 +72,7 @@ function tweetEvent(
   const parentId = repliedToIdOf(tweet);
   const threadId = tweet.conversation_id ?? null;
   return {
-    id: eventIdOf('x', itemId),
+    id: eventIdOf('x', { clientId: ctx.clientId, resourceType: ctx.resource.type }, itemId),
     platform: 'x',
     eventType,
     clientId: ctx.clientId,
@@ -109,7 +109,7 @@ export function normalizeDm(
 ): PollEvent | null {
   if (event.event_type !== 'MessageCreate') return null;
   return {
-    id: eventIdOf('x', event.id),
+    id: eventIdOf('x', { clientId: ctx.clientId, resourceType: ctx.resource.type }, event.id),
     platform: 'x',
     eventType: 'dm',
     clientId: ctx.clientId,
