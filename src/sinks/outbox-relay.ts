@@ -253,8 +253,13 @@ export class OutboxRelay {
   }
 
   /** Stop after the round in progress (the sinks are closed by their owner). */
+  /**
+   * Stop: no new round starts, and sinks are asked to give up a delivery in progress (its batch
+   * stays pending, unacknowledged, and is delivered by the next relay to run).
+   */
   async stop(): Promise<void> {
     this.#running = false;
+    for (const sink of this.#o.sinks) sink.abort?.();
     await this.#loop;
     this.#loop = null;
   }

@@ -13,6 +13,11 @@ export interface Sink {
    * own policy); reject to have the relay retry the whole batch later.
    */
   deliver(events: readonly PollEvent[]): Promise<void>;
+  /**
+   * Shutting down: make a delivery in progress give up soon (it rejects, so the relay leaves its
+   * batch pending for the next relay) instead of waiting out retries. The sink is not used again.
+   */
+  abort?(): void;
   /** Release resources. */
   close?(): Promise<void>;
 }

@@ -11,6 +11,7 @@
  * `X-Engagement-Timestamp: <unix s>`, `X-Engagement-Signature: sha256=<hex HMAC of "<ts>.<body>">`.
  */
 import { createHmac } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PollEvent } from '../domain/poll-event.js';
 import type { Sink } from './sink.js';
 
@@ -57,6 +58,10 @@ export class WebhookUnavailableError extends Error {
   }
 }
 
+function stopping(): WebhookUnavailableError {
+  return new WebhookUnavailableError('webhook sink stopping: the batch stays pending', true);
+}
+
 /** Signature of a webhook body: hex HMAC-SHA256 of `<timestamp>.<body>`. */
 export function signWebhookBody(secret: string, timestampS: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestampS}.${body}`).digest('hex');
@@ -76,6 +81,7 @@ export class WebhookSink implements Sink {
   readonly #nowMs: () => number;
   /** Failed attempts so far of events not yet delivered. */
   readonly #failures = new Map<string, number>();
+  readonly #stop = new AbortController();
   #pausedUntilMs = 0;
   #failedRounds = 0;
   #lastReason = '';
@@ -83,12 +89,21 @@ export class WebhookSink implements Sink {
   constructor(options: WebhookSinkOptions) {
     this.#o = options;
     this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    // The default wait is cancelled by abort(), so no timer outlives a shutdown.
+    this.#sleep =
+      options.sleep ??
+      ((ms) => delay(ms, undefined, { signal: this.#stop.signal }).catch(() => undefined));
     this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Give up a delivery in progress: requests and waits are cut short, and it rejects. */
+  abort(): void {
+    this.#stop.abort();
   }
 
   async deliver(events: readonly PollEvent[]): Promise<void> {
     if (events.length === 0) return;
+    if (this.#stop.signal.aborted) throw stopping();
     if (this.#nowMs() < this.#pausedUntilMs) {
       throw new WebhookUnavailableError(
         `webhook paused until ${new Date(this.#pausedUntilMs).toISOString()} after ${this.#failedRounds} failed round(s): ${this.#lastReason}`,
@@ -99,6 +114,7 @@ export class WebhookSink implements Sink {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as PollEvent;
       const result = await this.#attempt(event, this.#o.attemptsPerRound ?? 3);
+      if (this.#stop.signal.aborted) throw stopping();
       if (result.ok) {
         this.#delivered(event);
         continue;
@@ -110,6 +126,7 @@ export class WebhookSink implements Sink {
         // A bad event or an outage? The next event tells: if the endpoint takes it, this one is bad.
         const next = events[i + 1];
         const probe = next === undefined ? null : await this.#attempt(next, 1);
+        if (this.#stop.signal.aborted) throw stopping();
         if (next !== undefined && probe?.ok === true) {
           await this.#o.deadLetter(
             event,
@@ -152,6 +169,22 @@ export class WebhookSink implements Sink {
     this.#pausedUntilMs = this.#nowMs() + pause;
   }
 
+  /** A retry wait that ends early when the sink is aborted. */
+  async #interruptibleSleep(ms: number): Promise<void> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return;
+    let onAbort = (): void => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   async #attempt(event: PollEvent, attempts: number): Promise<Attempt> {
     const body = JSON.stringify(event);
     let reason = '';
@@ -167,7 +200,10 @@ export class WebhookSink implements Sink {
             'x-engagement-signature': `sha256=${signWebhookBody(this.#o.secret, ts, body)}`,
           },
           body,
-          signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+          signal: AbortSignal.any([
+            AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+            this.#stop.signal,
+          ]),
         });
         await res.body?.cancel();
         if (res.ok) return { ok: true };
@@ -178,7 +214,10 @@ export class WebhookSink implements Sink {
       } catch (err) {
         reason = err instanceof Error ? err.message : String(err);
       }
-      if (attempt < attempts) await this.#sleep((this.#o.baseDelayMs ?? 500) * 2 ** (attempt - 1));
+      if (this.#stop.signal.aborted) break;
+      if (attempt < attempts) {
+        await this.#interruptibleSleep((this.#o.baseDelayMs ?? 500) * 2 ** (attempt - 1));
+      }
     }
     return { ok: false, attempts, reason, permanent: false };
   }

@@ -257,6 +257,7 @@ describe('WebhookSink', () => {
   const bodiesAt = (path: string) =>
     received.filter((r) => r.url === path).map((r) => (JSON.parse(r.body) as PollEvent).id);
   let failures = 0;
+  let unavailableHits = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -270,6 +271,10 @@ describe('WebhookSink', () => {
         }
         const id = (JSON.parse(body) as PollEvent).id;
         if (req.url === '/unauthorized') return void res.writeHead(401).end();
+        if (req.url === '/unavailable') {
+          unavailableHits++;
+          return void res.writeHead(503).end();
+        }
         if (req.url === '/reject-11' && id === 'tiktok:11') return void res.writeHead(400).end();
         if (req.url === '/fail-14' && id === 'tiktok:14') return void res.writeHead(500).end();
         received.push({ url: req.url ?? '', headers: req.headers, body });
@@ -345,6 +350,26 @@ describe('WebhookSink', () => {
       WebhookUnavailableError,
     );
     expect(dead).toEqual([]);
+  });
+
+  it('lets a relay stop while its webhook waits between retries; the batch stays pending', async () => {
+    const streams = await streamsWith([[ev(20)]]);
+    const dead: string[] = [];
+    const webhook = new WebhookSink({
+      url: `${url}/unavailable`,
+      secret: 'k',
+      baseDelayMs: 3_600_000, // a retry wait that would outlast the test by far
+      deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
+    });
+    const relay = new OutboxRelay({ redis, streams, sinks: [webhook], idleWaitMs: 5 });
+    const hitsBefore = unavailableHits;
+    relay.start();
+    await expect.poll(() => unavailableHits).toBe(hitsBefore + 1);
+    await relay.stop(); // resolves: the retry wait is cut short
+    expect(unavailableHits).toBe(hitsBefore + 1);
+    expect(dead).toEqual([]);
+    expect((await redis.xpending(streams[0]!, 'relay'))[0]).toBe(1);
+    await expect(webhook.deliver([ev(21)])).rejects.toMatchObject({ quiet: true });
   });
 
   it('dead-letters an event the endpoint keeps refusing once it accepts the next one', async () => {
