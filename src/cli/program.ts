@@ -158,7 +158,12 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--seed <seed>', 'seed of the simulated world', 'sim')
     .option('--clients <n>', 'number of clients', positiveInt, 3)
-    .option('--speed <factor>', 'simulated ms per real ms', positiveNumber, 1)
+    .option(
+      '--speed <factor>',
+      'simulated ms per real ms; keep 1 when a separately started service polls it (it runs on the real clock, and would see item times and rate-limit resets in its future)',
+      positiveNumber,
+      1,
+    )
     .option('--sim-config <file>', 'JSON file with more simulator settings')
     .option('--credentials-file <file>', "write the clients' tokens here")
     .option('--resources-file <file>', "write the clients' resources here")
