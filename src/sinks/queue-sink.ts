@@ -18,6 +18,14 @@ export interface QueueSinkOptions {
   keepCompletedSeconds?: number;
 }
 
+/**
+ * The queue job id of an event: `ev-` and the event id with `%` and `:` percent-encoded (BullMQ job
+ * ids may not contain ':'). The encoding is one-to-one, so two events never share a job id.
+ */
+export function queueJobIdOf(eventId: string): string {
+  return `ev-${eventId.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+}
+
 /** Adds events to a BullMQ queue. */
 export class QueueSink implements Sink {
   readonly name = 'queue';
@@ -38,9 +46,8 @@ export class QueueSink implements Sink {
       events.map((event) => ({
         name: event.eventType,
         data: event,
-        // BullMQ job ids may not contain ':'; the event id's ':' becomes '-'.
         opts: {
-          jobId: `ev-${event.id.replace(/:/g, '-')}`,
+          jobId: queueJobIdOf(event.id),
           removeOnComplete: { age: this.#keepS },
         },
       })),

@@ -10,7 +10,7 @@ import type { PollEvent } from '../../src/domain/poll-event.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { JsonLinesSink } from '../../src/sinks/jsonl-sink.js';
 import { OutboxRelay, unreadableKey } from '../../src/sinks/outbox-relay.js';
-import { QueueSink } from '../../src/sinks/queue-sink.js';
+import { QueueSink, queueJobIdOf } from '../../src/sinks/queue-sink.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import {
   signWebhookBody,
@@ -242,8 +242,17 @@ describe('QueueSink', () => {
       await sink.deliver([ev(1), ev(2)]);
       await sink.deliver([ev(2)]);
       expect(await sink.queue.getWaitingCount()).toBe(2);
-      const job = await sink.queue.getJob('ev-tiktok-1');
+      const job = await sink.queue.getJob('ev-tiktok%3A1');
       expect((job?.data as PollEvent).id).toBe('tiktok:1');
+      expect(queueJobIdOf('tiktok:1')).toBe(job?.id);
+      // One-to-one: ids that a plain ':' to '-' mapping would merge stay apart.
+      const ids = [
+        'x:a-b:mentions:1',
+        'x:a:b-mentions:1',
+        'x:a%3Ab:mentions:1',
+        'x:a:b:mentions:1',
+      ];
+      expect(new Set(ids.map(queueJobIdOf)).size).toBe(ids.length);
     } finally {
       await sink.close();
     }
