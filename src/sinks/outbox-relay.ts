@@ -1,9 +1,13 @@
 /**
- * The outbox relay: reads the partitions' outbox streams with a consumer group and delivers each
- * event to every configured sink, at least once; an entry is acknowledged only after all sinks took
- * it. Entries whose delivery failed stay pending and are claimed again (by this or another relay
- * process) after `claimIdleMs`. Delivered entries are trimmed, keeping `retentionMs` of history for
- * consumers that read the streams directly with their own consumer groups.
+ * The outbox relay: reads the partitions' outbox streams and delivers each event to every
+ * configured sink, at least once. Each sink is a lane of its own, with its own consumer group
+ * (`<group>:<sink name>`) and its own loop, so a sink that is down or slow (a webhook in an outage)
+ * neither holds up the others nor makes them receive the same entries again and again: each lane
+ * acknowledges an entry once its sink took it. Entries whose delivery failed stay pending in that
+ * lane's group and are claimed again (by this or another relay process) after `claimIdleMs`.
+ * Entries every lane has delivered are trimmed, keeping `retentionMs` of history for consumers that
+ * read the streams directly with their own consumer groups. A sink added later starts from the
+ * oldest entry kept.
  *
  * One stream a call (never a multi-key XREADGROUP), so it stays Redis-Cluster-safe.
  */
@@ -19,7 +23,7 @@ export interface OutboxRelayOptions {
   /** The outbox stream keys (one per partition), from the store's keys. */
   streams: readonly string[];
   sinks: readonly Sink[];
-  /** @defaultValue 'relay' */
+  /** Base of the lanes' consumer group names (`<group>:<sink name>`). @defaultValue 'relay' */
   group?: string;
   /** @defaultValue 'relay-<pid>' */
   consumer?: string;
@@ -42,19 +46,134 @@ export function unreadableKey(stream: string): string {
   return `${stream}-unreadable`;
 }
 
-/** Delivers the outbox to the sinks. */
+/** Delivers the outbox to the sinks, one lane per sink. */
 export class OutboxRelay {
   readonly #o: OutboxRelayOptions;
-  readonly #group: string;
-  readonly #consumer: string;
-  #running = false;
-  #loop: Promise<void> | null = null;
-  #lastTrimMs = 0;
-  #groupsReady = false;
+  readonly #lanes: SinkLane[];
+  #trimmer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: OutboxRelayOptions) {
     this.#o = options;
-    this.#group = options.group ?? 'relay';
+    const base = options.group ?? 'relay';
+    const used = new Map<string, number>();
+    this.#lanes = options.sinks.map((sink) => {
+      // Two sinks of one name (extra sinks in tests) still get a group each.
+      const n = (used.get(sink.name) ?? 0) + 1;
+      used.set(sink.name, n);
+      const group = `${base}:${sink.name}${n > 1 ? `#${n}` : ''}`;
+      return new SinkLane(options, sink, group);
+    });
+  }
+
+  /** The lanes' consumer group names. */
+  get groups(): string[] {
+    return this.#lanes.map((l) => l.group);
+  }
+
+  /** Create every lane's consumer group on every stream (idempotent). */
+  async ensureGroups(): Promise<void> {
+    for (const lane of this.#lanes) await lane.ensureGroups();
+  }
+
+  /**
+   * One round of every lane (in parallel), then a trim if one is due. Returns the number of
+   * deliveries (an entry delivered to two sinks counts twice).
+   */
+  async runOnce(): Promise<number> {
+    const counts = await Promise.all(this.#lanes.map((l) => l.runOnce()));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Trim entries every lane has delivered and that are older than the retention window: MINID is
+   * the oldest of now - retentionMs and, per lane, its oldest pending entry (or the entry after its
+   * last delivered one), so nothing a lane has not delivered is ever trimmed. A stream where a lane's
+   * group does not exist yet is left alone.
+   */
+  async trim(): Promise<void> {
+    const retentionMs = this.#o.retentionMs ?? 86_400_000;
+    const { redis } = this.#o;
+    for (const stream of this.#o.streams) {
+      let info: Record<string, unknown>[];
+      try {
+        info = ((await redis.xinfo('GROUPS', stream)) as unknown[][]).map(toRecord);
+      } catch (err) {
+        if (String((err as Error).message).includes('no such key')) continue; // nothing to trim
+        throw err;
+      }
+      const candidates = [`${Date.now() - retentionMs}-0`];
+      let complete = true;
+      for (const name of this.groups) {
+        const group = info.find((g) => g.name === name);
+        if (group === undefined) {
+          complete = false;
+          break;
+        }
+        const lastDelivered =
+          typeof group['last-delivered-id'] === 'string' ? group['last-delivered-id'] : '0-0';
+        let oldestPending: string | null = null;
+        if (Number(group.pending ?? 0) > 0) {
+          const summary = (await redis.xpending(stream, name)) as [number, string | null];
+          if (summary[0] > 0 && typeof summary[1] === 'string') oldestPending = summary[1];
+        }
+        candidates.push(oldestPending ?? nextId(lastDelivered));
+      }
+      if (!complete) continue;
+      const minId = candidates.sort(compareStreamIds)[0] as string;
+      await redis.xtrim(stream, 'MINID', minId);
+    }
+  }
+
+  /** Entries in the outbox streams (all partitions). */
+  async length(): Promise<number> {
+    const pipeline = this.#o.redis.pipeline();
+    for (const s of this.#o.streams) pipeline.xlen(s);
+    return ((await pipeline.exec()) ?? []).reduce((n, [, v]) => n + Number(v ?? 0), 0);
+  }
+
+  /** Run every lane's loop until stopped, trimming every 10 s. */
+  start(): void {
+    if (this.#trimmer !== null) return;
+    for (const lane of this.#lanes) lane.start();
+    this.#trimmer = setInterval(() => {
+      this.trim().catch((err: unknown) => {
+        this.#o.logger?.error({ err: (err as Error).message }, 'outbox trim failed');
+      });
+    }, 10_000);
+    this.#trimmer.unref();
+  }
+
+  /**
+   * Stop: no new round starts, and sinks are asked to give up a delivery in progress (its batch
+   * stays pending, unacknowledged, and is delivered by the next relay to run). The sinks are closed
+   * by their owner.
+   */
+  async stop(): Promise<void> {
+    if (this.#trimmer !== null) clearInterval(this.#trimmer);
+    this.#trimmer = null;
+    await Promise.all(this.#lanes.map((l) => l.stop()));
+  }
+
+  /** True while running. */
+  isRunning(): boolean {
+    return this.#lanes.some((l) => l.isRunning());
+  }
+}
+
+/** One sink's lane: its consumer group on every stream, and its delivery loop. */
+class SinkLane {
+  readonly #o: OutboxRelayOptions;
+  readonly #sink: Sink;
+  readonly group: string;
+  readonly #consumer: string;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #groupsReady = false;
+
+  constructor(options: OutboxRelayOptions, sink: Sink, group: string) {
+    this.#o = options;
+    this.#sink = sink;
+    this.group = group;
     this.#consumer = options.consumer ?? `relay-${process.pid}`;
   }
 
@@ -63,7 +182,7 @@ export class OutboxRelay {
     if (this.#groupsReady) return;
     for (const stream of this.#o.streams) {
       try {
-        await this.#o.redis.xgroup('CREATE', stream, this.#group, '0', 'MKSTREAM');
+        await this.#o.redis.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM');
       } catch (err) {
         if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
       }
@@ -83,7 +202,7 @@ export class OutboxRelay {
     for (const stream of this.#o.streams) {
       pipeline.xautoclaim(
         stream,
-        this.#group,
+        this.group,
         this.#consumer,
         this.#o.claimIdleMs ?? 30_000,
         '0-0',
@@ -92,7 +211,7 @@ export class OutboxRelay {
       );
       pipeline.xreadgroup(
         'GROUP',
-        this.#group,
+        this.group,
         this.#consumer,
         'COUNT',
         count,
@@ -121,7 +240,6 @@ export class OutboxRelay {
         );
       }
     }
-    if (Date.now() - this.#lastTrimMs > 10_000) await this.trim();
     return delivered;
   }
 
@@ -151,26 +269,20 @@ export class OutboxRelay {
     }
     // De-duplicate within the batch (an entry can be both claimed and read after a restart).
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    // Every sink gets the batch even when one fails, so one sink's outage does not hold up the
-    // others; the batch is acknowledged only when all took it (else it stays pending and is
-    // delivered again later: at least once, each event's id its idempotency key).
-    let failed = false;
-    for (const sink of this.#o.sinks) {
-      try {
-        await sink.deliver(unique);
-        this.#o.metrics?.relayDelivered.inc({ sink: sink.name }, unique.length);
-      } catch (err) {
-        failed = true;
-        this.#o.metrics?.relayFailures.inc({ sink: sink.name });
-        if ((err as { quiet?: unknown }).quiet !== true) {
-          this.#o.logger?.warn(
-            { sink: sink.name, stream, err: (err as Error).message },
-            'sink delivery failed; will retry',
-          );
-        }
+    const sink = this.#sink;
+    try {
+      await sink.deliver(unique);
+      this.#o.metrics?.relayDelivered.inc({ sink: sink.name }, unique.length);
+    } catch (err) {
+      this.#o.metrics?.relayFailures.inc({ sink: sink.name });
+      if ((err as { quiet?: unknown }).quiet !== true) {
+        this.#o.logger?.warn(
+          { sink: sink.name, stream, err: (err as Error).message },
+          'sink delivery failed; will retry',
+        );
       }
+      return 0;
     }
-    if (failed) return 0;
     // Unreadable entries are set aside (raw fields and reason, in the stream's own partition) in the
     // same transaction as the acknowledgement: nothing is dropped, nothing blocks the others.
     const tx = this.#o.redis.multi();
@@ -191,7 +303,7 @@ export class OutboxRelay {
         JSON.stringify(u.fields),
       );
     }
-    tx.xack(stream, this.#group, ...new Set(ids));
+    tx.xack(stream, this.group, ...new Set(ids));
     const results = (await tx.exec()) ?? [];
     for (const [err] of results) if (err) throw err;
     for (const u of unreadable) {
@@ -201,37 +313,6 @@ export class OutboxRelay {
       );
     }
     return unique.length;
-  }
-
-  /**
-   * Trim delivered entries older than the retention window: MINID is the older of the oldest entry
-   * still pending for the relay and now - retentionMs, so nothing undelivered is ever trimmed.
-   */
-  async trim(): Promise<void> {
-    this.#lastTrimMs = Date.now();
-    const retentionMs = this.#o.retentionMs ?? 86_400_000;
-    for (const stream of this.#o.streams) {
-      const summary = (await this.#o.redis.xpending(stream, this.#group)) as [
-        number,
-        string | null,
-        ...unknown[],
-      ];
-      const info = (await this.#o.redis.xinfo('GROUPS', stream)) as unknown[][];
-      const group = info.map(toRecord).find((g) => g.name === this.#group);
-      const lastDelivered =
-        typeof group?.['last-delivered-id'] === 'string' ? group['last-delivered-id'] : '0-0';
-      const oldestPending = summary[0] > 0 && typeof summary[1] === 'string' ? summary[1] : null;
-      const candidates = [`${Date.now() - retentionMs}-0`, oldestPending ?? nextId(lastDelivered)];
-      const minId = candidates.sort(compareStreamIds)[0] as string;
-      await this.#o.redis.xtrim(stream, 'MINID', minId);
-    }
-  }
-
-  /** Entries in the outbox streams (all partitions). */
-  async length(): Promise<number> {
-    const pipeline = this.#o.redis.pipeline();
-    for (const s of this.#o.streams) pipeline.xlen(s);
-    return ((await pipeline.exec()) ?? []).reduce((n, [, v]) => n + Number(v ?? 0), 0);
   }
 
   /** Run rounds until stopped. */
@@ -244,7 +325,10 @@ export class OutboxRelay {
         try {
           n = await this.runOnce();
         } catch (err) {
-          this.#o.logger?.error({ err: (err as Error).message }, 'outbox relay round failed');
+          this.#o.logger?.error(
+            { sink: this.#sink.name, err: (err as Error).message },
+            'outbox relay round failed',
+          );
         }
         if (n === 0 && this.#running)
           await new Promise((r) => setTimeout(r, this.#o.idleWaitMs ?? 200));
@@ -252,14 +336,10 @@ export class OutboxRelay {
     })();
   }
 
-  /** Stop after the round in progress (the sinks are closed by their owner). */
-  /**
-   * Stop: no new round starts, and sinks are asked to give up a delivery in progress (its batch
-   * stays pending, unacknowledged, and is delivered by the next relay to run).
-   */
+  /** Stop after the round in progress, asking the sink to give up a delivery in progress. */
   async stop(): Promise<void> {
     this.#running = false;
-    for (const sink of this.#o.sinks) sink.abort?.();
+    this.#sink.abort?.();
     await this.#loop;
     this.#loop = null;
   }

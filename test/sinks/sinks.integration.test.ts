@@ -113,8 +113,9 @@ describe('OutboxRelay', () => {
     expect(sink.delivered.map((e) => e.id)).toEqual(['tiktok:4', 'tiktok:5']);
   });
 
-  it('still delivers to the other sinks while one fails, and acknowledges only once all took the batch', async () => {
+  it('gives each sink its own lane: one failing sink neither holds up the others nor makes them receive entries again', async () => {
     const streams = await streamsWith([[ev(9)]]);
+    const stream = streams[0]!;
     const failing = new MemorySink();
     failing.failNext = 1;
     const healthy = new MemorySink();
@@ -122,17 +123,25 @@ describe('OutboxRelay', () => {
     const relay = new OutboxRelay({
       redis,
       streams,
-      sinks: [failing, healthy], // the failing sink first: it must not starve the one after it
+      sinks: [failing, healthy], // two sinks of one name still get a group each
       claimIdleMs: 0,
+      retentionMs: 0,
       logger: { warn: (o) => warnings.push(o), error: () => {} },
     });
-    expect(await relay.runOnce()).toBe(0);
+    expect(relay.groups).toEqual(['relay:memory', 'relay:memory#2']);
+    expect(await relay.runOnce()).toBe(1);
     expect(healthy.delivered.map((e) => e.id)).toEqual(['tiktok:9']);
-    expect((await redis.xpending(streams[0]!, 'relay'))[0]).toBe(1);
+    expect((await redis.xpending(stream, 'relay:memory'))[0]).toBe(1);
+    expect((await redis.xpending(stream, 'relay:memory#2'))[0]).toBe(0);
     expect(warnings).toHaveLength(1);
+    await relay.trim();
+    expect(await relay.length()).toBe(1); // not trimmed while one lane has not delivered it
     expect(await relay.runOnce()).toBe(1);
     expect(failing.delivered.map((e) => e.id)).toEqual(['tiktok:9']);
-    expect((await redis.xpending(streams[0]!, 'relay'))[0]).toBe(0);
+    expect(healthy.delivered.map((e) => e.id)).toEqual(['tiktok:9']); // not delivered again
+    expect((await redis.xpending(stream, 'relay:memory'))[0]).toBe(0);
+    await relay.trim();
+    expect(await relay.length()).toBe(0);
   });
 
   it('logs no warning for a sink that refuses quietly (a webhook pausing during an outage)', async () => {
@@ -155,6 +164,18 @@ describe('OutboxRelay', () => {
     expect(await metrics.registry.getSingleMetricAsString('ep_relay_failures_total')).toContain(
       'sink="quiet"} 1',
     );
+  });
+
+  it('trims nothing, and does not fail, on streams that do not exist yet', async () => {
+    const p = uniquePrefix();
+    prefixes.push(p);
+    const relay = new OutboxRelay({
+      redis,
+      streams: [`${p}:{0}:outbox`],
+      sinks: [new MemorySink()],
+    });
+    await expect(relay.trim()).resolves.toBeUndefined();
+    expect(await relay.length()).toBe(0);
   });
 
   it('keeps history for direct consumers within the retention window', async () => {
@@ -198,7 +219,7 @@ describe('OutboxRelay', () => {
     expect(sink.delivered.map((e) => e.id)).toEqual(['tiktok:8']);
     expect(errors.map((e) => e['entryId'])).toEqual([broken, invalid]);
     // Nothing pending: the relay does not retry them forever, and nothing was dropped either.
-    expect((await redis.xpending(stream, 'relay'))[0]).toBe(0);
+    expect((await redis.xpending(stream, 'relay:memory'))[0]).toBe(0);
     const aside = await redis.xrange(unreadableKey(stream), '-', '+');
     expect(aside).toHaveLength(2);
     const fields = aside.map(([, f]) => Object.fromEntries(chunk(f)));
@@ -377,7 +398,7 @@ describe('WebhookSink', () => {
     await relay.stop(); // resolves: the retry wait is cut short
     expect(unavailableHits).toBe(hitsBefore + 1);
     expect(dead).toEqual([]);
-    expect((await redis.xpending(streams[0]!, 'relay'))[0]).toBe(1);
+    expect((await redis.xpending(streams[0]!, 'relay:webhook'))[0]).toBe(1);
     await expect(webhook.deliver([ev(21)])).rejects.toMatchObject({ quiet: true });
   });
 
