@@ -165,8 +165,20 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       1,
     )
     .option('--sim-config <file>', 'JSON file with more simulator settings')
-    .option('--credentials-file <file>', "write the clients' tokens here")
+    .option(
+      '--credentials-file <file>',
+      "write the clients' tokens here as a worker credentials file (give it to the service as " +
+        'EP_CREDENTIALS_FILE; owner-only, mode 0600)',
+    )
     .option('--resources-file <file>', "write the clients' resources here")
+    .addHelpText(
+      'after',
+      '\nThe credentials file has the format EP_CREDENTIALS_FILE expects:\n' +
+        '  { "<clientId>": { "x" | "linkedin" | "tiktok": { "accessToken": "…", "accountId": "…" } } }\n' +
+        'App-level tokens (X app-only Bearer, TikTok Research) are not in it; GET /_sim/credentials has them.\n' +
+        'Point the service at the simulator with EP_X_BASE_URL, EP_LINKEDIN_BASE_URL, EP_TIKTOK_BASE_URL\n' +
+        'and EP_TIKTOK_RESEARCH_BASE_URL set to its URL.',
+    )
     .action(async (opts: Parameters<typeof runSimulator>[0]) => {
       await runSimulator(opts, io);
     });

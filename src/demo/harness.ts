@@ -17,6 +17,7 @@ import {
   type SimCredential,
   type Simulator,
   type SimulatorOptions,
+  writeWorkerCredentialsFile,
 } from '../simulator/index.js';
 
 /** Options of {@link startHarness}. */
@@ -96,11 +97,7 @@ export interface Product {
 export async function startProduct(options: ProductOptions): Promise<Product> {
   const dir = mkdtempSync(join(tmpdir(), 'ep-harness-'));
   const credentialsPath = join(dir, 'credentials.json');
-  const file: Record<string, Record<string, { accessToken: string; accountId: string }>> = {};
-  for (const c of options.credentials) {
-    (file[c.clientId] ??= {})[c.platform] = { accessToken: c.accessToken, accountId: c.accountId };
-  }
-  writeFileSync(credentialsPath, JSON.stringify(file, null, 2), { mode: 0o600 });
+  writeWorkerCredentialsFile(credentialsPath, options.credentials);
   const configFile = join(dir, 'config.json');
   writeFileSync(
     configFile,

@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../domain/clock.js';
+import { writeWorkerCredentialsFile } from './credentials-file.js';
 import type { SimulatorConfigInput } from './options.js';
 import { ScaledClock } from './scaled-clock.js';
 import { startSimulator, type Simulator } from './server.js';
@@ -22,7 +23,11 @@ export interface SimulatorCommandOptions {
   speed?: number;
   /** A JSON file holding a partial simulator configuration (overridden by the options above). */
   configFile?: string;
-  /** Write `{credentials, xAppToken}` here (the tokens per client and platform). */
+  /**
+   * Write each client's token per platform here, in the worker's credentials-file format
+   * (`EP_CREDENTIALS_FILE`: `{ "<clientId>": { "<platform>": { accessToken, accountId } } }`), mode
+   * 0o600. App-level tokens are not in it (`GET /_sim/credentials` has them).
+   */
   credentialsFile?: string;
   /** Write `{resources}` here (every pollable resource per client). */
   resourcesFile?: string;
@@ -49,17 +54,22 @@ export async function runSimulatorCommand(
     host: options.host ?? '127.0.0.1',
     clock,
   });
-  if (options.credentialsFile !== undefined) {
-    const body = { credentials: sim.world.credentials(), xAppToken: sim.world.xAppToken };
-    writeFileSync(options.credentialsFile, `${JSON.stringify(body, null, 2)}\n`);
-    print(`credentials written to ${options.credentialsFile}`);
-  }
-  if (options.resourcesFile !== undefined) {
-    writeFileSync(
-      options.resourcesFile,
-      `${JSON.stringify({ resources: sim.world.resources() }, null, 2)}\n`,
-    );
-    print(`resources written to ${options.resourcesFile}`);
+  try {
+    if (options.credentialsFile !== undefined) {
+      writeWorkerCredentialsFile(options.credentialsFile, sim.world.credentials());
+      print(`credentials written to ${options.credentialsFile} (for EP_CREDENTIALS_FILE)`);
+    }
+    if (options.resourcesFile !== undefined) {
+      writeFileSync(
+        options.resourcesFile,
+        `${JSON.stringify({ resources: sim.world.resources() }, null, 2)}\n`,
+      );
+      print(`resources written to ${options.resourcesFile}`);
+    }
+  } catch (err) {
+    // A file that cannot be written must not leave a listening server behind.
+    await sim.close();
+    throw err;
   }
   print(
     `simulator listening on ${sim.url} (seed ${sim.config.seed}, ${sim.config.clients} clients, speed ×${speed}); truth at ${sim.url}/_sim/truth`,

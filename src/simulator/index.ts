@@ -3,6 +3,11 @@
  */
 export { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
 export { runSimulatorCommand, type SimulatorCommandOptions } from './command.js';
+export {
+  toWorkerCredentialsFile,
+  writeWorkerCredentialsFile,
+  type WorkerCredentialsFile,
+} from './credentials-file.js';
 export { ScaledClock } from './scaled-clock.js';
 export { DEFAULT_CONFIG, resolveConfig } from './options.js';
 export type {

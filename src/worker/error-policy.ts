@@ -10,8 +10,11 @@
  * | auth             | done                      | needs_reauth (not polled until resumed)        |
  * | not_found        | done                      | paused (kept for inspection, never polled)     |
  *
- * A credential provider's failure counts as `auth` when the client has no usable credentials
- * (missing or invalid: an operator must act) and as `transient` when the source is unreachable.
+ * A credential provider's failure counts as `auth` when this client has no usable credentials
+ * (`credentials_missing`, `credentials_invalid`: its token must be provided, then the resource
+ * resumed) and as `transient` when the source is unreachable (`credentials_unavailable`) or the
+ * credentials file as a whole is malformed (`credentials_file_invalid`): a configuration error that
+ * touches every client, so fixing the file must recover every resource without resuming each one.
  */
 import {
   isPlatformError,
@@ -37,11 +40,10 @@ export function decideOnError(err: unknown, nowMs: number): ErrorDecision {
   const platformError: PlatformError = isPlatformError(err)
     ? err
     : isCredentialFailure(err)
-      ? new PlatformError(
-          err.code === 'credentials_unavailable' ? 'transient' : 'auth',
-          messageOf(err),
-          { cause: err, platformCode: err.code },
-        )
+      ? new PlatformError(credentialFailureClass(err.code), messageOf(err), {
+          cause: err,
+          platformCode: err.code,
+        })
       : new PlatformError('transient', `unexpected failure: ${messageOf(err)}`, { cause: err });
   const code = platformError.code;
   const message = redactSecrets(platformError.message).slice(0, 500);
@@ -92,6 +94,13 @@ function isCredentialFailure(err: unknown): err is { name: 'CredentialsError'; c
     (err as { name?: unknown }).name === 'CredentialsError' &&
     typeof (err as { code?: unknown }).code === 'string'
   );
+}
+
+/** Transient when the source is down or misconfigured as a whole; auth for one client's entry. */
+function credentialFailureClass(code: string): 'transient' | 'auth' {
+  return code === 'credentials_unavailable' || code === 'credentials_file_invalid'
+    ? 'transient'
+    : 'auth';
 }
 
 function messageOf(err: unknown): string {

@@ -90,12 +90,13 @@ describe('FileCredentialProvider', () => {
     await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_B });
   });
 
-  it('reports an invalid file by field, never quoting a token', async () => {
+  it('reports an invalid file as credentials_file_invalid, naming the file and field, never a token', async () => {
     const bad = writeFile({ acme: { x: { accessToken: 42, token: TOKEN_A } } });
     const err = await rejection(
       new FileCredentialProvider({ path: bad }).getCredentials('acme', 'x'),
     );
-    expect(err.code).toBe('credentials_invalid');
+    expect(err.code).toBe('credentials_file_invalid');
+    expect(err.message).toContain(bad);
     expect(err.message).toMatch(/acme\.x\.accessToken/);
     expectNoToken(err, TOKEN_A);
 
@@ -103,8 +104,42 @@ describe('FileCredentialProvider', () => {
     const err2 = await rejection(
       new FileCredentialProvider({ path: notJson }).getCredentials('acme', 'x'),
     );
+    expect(err2.code).toBe('credentials_file_invalid');
+    expect(err2.message).toContain(notJson);
     expect(err2.message).toContain('not valid JSON');
     expectNoToken(err2, TOKEN_A);
+  });
+
+  it('fails every client alike on a file in the wrong shape (the old simulator output), naming its fields', async () => {
+    const old = writeFile({
+      credentials: [{ clientId: 'acme', platform: 'x', accessToken: TOKEN_A, accountId: '1' }],
+      xAppToken: TOKEN_B,
+    });
+    const provider = new FileCredentialProvider({ path: old });
+    for (const [clientId, platform] of [
+      ['acme', 'x'],
+      ['globex', 'tiktok'],
+    ] as const) {
+      const err = await rejection(provider.getCredentials(clientId, platform));
+      expect(err.code).toBe('credentials_file_invalid');
+      expect(err.message).toContain(old);
+      expect(err.message).toMatch(/credentials: /);
+      expect(err.message).toMatch(/xAppToken: /);
+      expectNoToken(err, TOKEN_A, TOKEN_B);
+    }
+  });
+
+  it('recovers on its own once an invalid file is fixed', async () => {
+    const path = writeFile('{ not json');
+    const clock = new ManualClock(0);
+    const provider = new FileCredentialProvider({ path, clock, recheckMs: 1_000 });
+    expect((await rejection(provider.getCredentials('acme', 'x'))).code).toBe(
+      'credentials_file_invalid',
+    );
+    writeFile(content, path);
+    utimesSync(path, new Date(2032, 0, 1), new Date(2032, 0, 1));
+    clock.advance(1_000);
+    await expect(provider.getCredentials('acme', 'x')).resolves.toEqual({ accessToken: TOKEN_A });
   });
 
   it('reports a missing file as unavailable', async () => {

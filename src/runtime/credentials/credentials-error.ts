@@ -8,8 +8,13 @@ import type { Platform } from '../../domain/platform.js';
 export const CREDENTIALS_ERROR_CODES = [
   /** No credentials for this client and platform. */
   'credentials_missing',
-  /** The credentials source holds something that is not valid credentials. */
+  /** The credentials source holds something that is not valid credentials for this client and platform. */
   'credentials_invalid',
+  /**
+   * The credentials file as a whole is not valid JSON or fails validation: a configuration error that
+   * touches every client, not one client's credentials. Fixing the file recovers every resource.
+   */
+  'credentials_file_invalid',
   /** The credentials source could not be read (file missing, secret store down). */
   'credentials_unavailable',
 ] as const;

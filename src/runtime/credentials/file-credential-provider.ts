@@ -53,16 +53,19 @@ export class FileCredentialProvider implements CredentialProvider {
 
   /**
    * The client's credentials for the platform. Rejects with a {@link CredentialsError} naming the
-   * client and platform (never a token) when the file is missing, invalid, or has no entry.
+   * client and platform (never a token): `credentials_unavailable` when the file cannot be read,
+   * `credentials_file_invalid` (naming the file and the failing fields) when it is not valid JSON or
+   * fails validation, `credentials_missing` when a valid file has no entry for them.
    */
   async getCredentials(clientId: string, platform: Platform): Promise<Credentials> {
     const loaded = await this.#current(clientId, platform);
     if (!loaded.result.ok) {
+      // The whole file is unusable: a configuration error, not this client's credentials.
       throw new CredentialsError(
-        'credentials_invalid',
+        'credentials_file_invalid',
         clientId,
         platform,
-        `the credentials file ${this.path} is invalid (${loaded.result.detail})`,
+        `the credentials file ${this.path} is invalid (${loaded.result.detail}); a configuration error: polls recover once the file is fixed`,
       );
     }
     const entry = Object.hasOwn(loaded.result.data, clientId)
