@@ -127,6 +127,17 @@ export function buildOpenApiDocument(): Json {
             updatedAt: dateTime,
           },
         },
+        CorruptResource: {
+          type: 'object',
+          description:
+            'A resource whose stored state is corrupt (not a valid polling state, or another Redis type): it is not polled; unregister it to remove it.',
+          properties: {
+            id: { type: 'string' },
+            platform: { type: ['string', 'null'], enum: [...PLATFORMS, null] },
+            status: { const: 'corrupt' },
+            reason: { type: 'string', description: 'What is wrong with the stored value.' },
+          },
+        },
         Why: {
           type: 'object',
           properties: {
@@ -228,10 +239,15 @@ export function buildOpenApiDocument(): Json {
           ],
           responses: {
             '200': {
-              description: 'The resources, oldest registration first.',
+              description:
+                'The resources, oldest registration first; `corrupt` lists those whose stored state is corrupt (by id; under a platform filter, those naming that platform or none).',
               content: jsonContent({
                 type: 'object',
-                properties: { resources: { type: 'array', items: ref('Resource') } },
+                required: ['resources', 'corrupt'],
+                properties: {
+                  resources: { type: 'array', items: ref('Resource') },
+                  corrupt: { type: 'array', items: ref('CorruptResource') },
+                },
               }),
             },
             ...errorResponses('invalid_request', 'unauthorized', 'not_found'),
@@ -258,7 +274,13 @@ export function buildOpenApiDocument(): Json {
           {
             responses: {
               '200': resourceResponse('The resumed resource.'),
-              ...errorResponses('unauthorized', 'not_found', 'invalid_status', 'conflict'),
+              ...errorResponses(
+                'unauthorized',
+                'not_found',
+                'invalid_status',
+                'conflict',
+                'corrupt_state',
+              ),
             },
           },
         ),
@@ -267,7 +289,13 @@ export function buildOpenApiDocument(): Json {
         post: stateRoute('Make a resource due now (the scheduler picks it up on its next tick)', {
           responses: {
             '202': resourceResponse('Due now.'),
-            ...errorResponses('unauthorized', 'not_found', 'invalid_status', 'conflict'),
+            ...errorResponses(
+              'unauthorized',
+              'not_found',
+              'invalid_status',
+              'conflict',
+              'corrupt_state',
+            ),
           },
         }),
       },
@@ -275,7 +303,7 @@ export function buildOpenApiDocument(): Json {
         get: stateRoute('Why is this resource (not) being polled?', {
           responses: {
             '200': { description: 'The diagnosis.', content: jsonContent(ref('Why')) },
-            ...errorResponses('unauthorized', 'not_found'),
+            ...errorResponses('unauthorized', 'not_found', 'corrupt_state'),
           },
         }),
       },

@@ -3,6 +3,7 @@
  * state holds no secrets; this view fixes the public field set and its JSON spelling).
  */
 import type { PollingState } from '../domain/polling-state.js';
+import type { CorruptStateEntry } from '../store/polling-state-store.js';
 
 /** A resource and its polling state as the API returns it. */
 export interface ResourceView {
@@ -27,6 +28,24 @@ export interface ResourceView {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * A resource whose stored state is corrupt, as the list shows it (beside the valid ones, so that
+ * a list never silently comes out shorter). Unregister it to remove it.
+ */
+export interface CorruptResourceView {
+  id: string;
+  /** The platform the stored value still names, or null when it names none. */
+  platform: PollingState['platform'] | null;
+  status: 'corrupt';
+  /** What is wrong with the stored value. */
+  reason: string;
+}
+
+/** The API view of a corrupt state. */
+export function toCorruptResourceView(entry: CorruptStateEntry): CorruptResourceView {
+  return { id: entry.stateId, platform: entry.platform, status: 'corrupt', reason: entry.reason };
 }
 
 /** The API view of a state. */

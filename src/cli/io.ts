@@ -72,7 +72,9 @@ export async function withServices<T>(config: Config, fn: (rt: Runtime) => Promi
   const rt = await startRuntime({
     config,
     roles: {},
-    logger: createLogger({ level: 'warn', destination: pino.destination(2) }),
+    // Synchronous: a warning (a corrupt state met, say) is a whole line on standard error written
+    // when it happens, not flushed at exit after (and run into) the command's own output.
+    logger: createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) }),
   });
   try {
     return await fn(rt);

@@ -75,10 +75,13 @@ export class CorruptStateError extends Error {
   override readonly name = 'CorruptStateError';
   readonly code = 'corrupt_state';
   readonly key: string;
+  /** What is wrong with the value (the message without the key). */
+  readonly reason: string;
 
   constructor(key: string, reason: string, options: { cause?: unknown } = {}) {
     super(`corrupt value under key ${key}: ${reason}`, options);
     this.key = key;
+    this.reason = reason;
   }
 }
 

@@ -154,7 +154,9 @@ export class PollingScheduler {
 
   /** Stop polling a resource and forget its state. Returns true when it was registered. */
   async unregisterPollableResource(params: ResourceRef): Promise<boolean> {
-    return this.#o.stateStore.delete(deriveStateId(validateResourceRef(params)));
+    const ref = validateResourceRef(params);
+    // The client id is the hint a corrupt state (unreadable, so naming no client) is deleted by.
+    return this.#o.stateStore.delete(deriveStateId(ref), ref.clientId);
   }
 
   /** Start the tick loop: every platform is scheduled about every tickMs, with jitter. */

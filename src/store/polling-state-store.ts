@@ -5,7 +5,9 @@
  * Scale: nothing here lists all keys. Due selection reads one sorted set per partition with
  * `ZRANGEBYSCORE … LIMIT`, so its cost grows with what is due, not with what is registered.
  * Safety: every value read back is validated; a corrupt or foreign value is reported (with its key)
- * through `onCorrupt` and skipped, and the other states keep working.
+ * through `onCorrupt` and skipped, and the other states keep working. A state key holding another
+ * Redis type than a string (say, a hash someone wrote there) is corrupt in exactly the same way as a
+ * string that is not a valid state: it never surfaces as a raw `WRONGTYPE` error.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { CorruptStateError, ValidationError } from '../domain/errors.js';
@@ -73,6 +75,25 @@ export interface RegisterResult {
   created: boolean;
   /** The stored state (the existing one when not created). */
   state: PollingState;
+}
+
+/** A state whose stored value is corrupt, as the listings show it. */
+export interface CorruptStateEntry {
+  stateId: string;
+  /** The Redis key holding the value. */
+  key: string;
+  /** What is wrong with the value. */
+  reason: string;
+  /** The platform the stored value still names, when it names a valid one; null otherwise. */
+  platform: Platform | null;
+}
+
+/** Outcome of {@link PollingStateStore.listClientStates}. */
+export interface ClientStateListing {
+  /** The client's valid states, oldest first. */
+  states: PollingState[];
+  /** The client's states whose stored value is corrupt (by state id). */
+  corrupt: CorruptStateEntry[];
 }
 
 /** Outcome of {@link PollingStateStore.beginPoll}. */
@@ -164,6 +185,10 @@ export class PollingStateStore {
       json,
       state.nextPollAt.getTime(),
     ]);
+    if (Array.isArray(reply) && reply[0] === 0 && typeof reply[2] === 'string') {
+      // The key holds another Redis type: the resource exists, and it is corrupt.
+      throw new CorruptStateError(this.keys.state(state.id), wrongTypeReason(reply[2]));
+    }
     if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[1] !== 'string') {
       throw new Error(`register script returned an unexpected reply: ${JSON.stringify(reply)}`);
     }
@@ -210,7 +235,7 @@ export class PollingStateStore {
   async get(stateId: string): Promise<PollingState | null> {
     if (!STATE_ID_PATTERN.test(stateId)) return null;
     const key = this.keys.state(stateId);
-    const json = await this.#redis.get(key);
+    const json = await this.#read(key);
     if (json === null) return null;
     const state = this.#parseOrThrow(key, json);
     if (state.id !== stateId) throw new CorruptStateError(key, `holds the state of ${state.id}`);
@@ -251,15 +276,15 @@ export class PollingStateStore {
   async delete(stateId: string, clientIdHint?: string): Promise<boolean> {
     if (!STATE_ID_PATTERN.test(stateId)) return false;
     const stateKey = this.keys.state(stateId);
-    const json = await this.#redis.get(stateKey);
     let clientId: string | null = clientIdHint ?? null;
-    if (json !== null) {
-      try {
-        clientId = parsePollingState(json).clientId;
-      } catch (err) {
-        // A corrupt state is still deleted; its client comes from the hint, if any.
-        this.#onCorrupt(new CorruptStateError(stateKey, (err as Error).message, { cause: err }));
-      }
+    try {
+      const json = await this.#read(stateKey);
+      if (json !== null) clientId = this.#parseOrThrow(stateKey, json).clientId;
+    } catch (err) {
+      if (!(err instanceof CorruptStateError)) throw err;
+      // A corrupt state (bad JSON, or another Redis type) is still deleted; its client comes from
+      // the hint, if any.
+      this.#onCorrupt(err);
     }
     const k = this.keys.partitionOf(stateId);
     const clientKey =
@@ -297,28 +322,48 @@ export class PollingStateStore {
 
   /** The client's states on one platform (never another client's). */
   async listByClientPlatform(clientId: string, platform: Platform): Promise<PollingState[]> {
-    const states = await this.listByClient(clientId);
-    return states.filter((s) => s.platform === platform);
+    return (await this.listClientStates(clientId, platform)).states;
   }
 
-  /** All of a client's states (never another client's). */
+  /** All of a client's valid states (never another client's); corrupt ones are left out. */
   async listByClient(clientId: string): Promise<PollingState[]> {
+    return (await this.listClientStates(clientId)).states;
+  }
+
+  /**
+   * All of a client's states (never another client's), optionally of one platform: the valid ones,
+   * oldest first, and — so that an operator sees them rather than a silently shorter list — the
+   * corrupt ones (each reported through `onCorrupt` as well). A corrupt entry is listed under a
+   * platform filter when its stored value names that platform or names none.
+   */
+  async listClientStates(clientId: string, platform?: Platform): Promise<ClientStateListing> {
     const ids = (await this.#redis.smembers(this.keys.client(clientId))).filter((id) =>
       isStateIdOfClient(id, clientId),
     );
-    const states = await this.#getMany(ids);
-    return states
-      .filter((s) => {
-        if (s.clientId === clientId) return true;
-        this.#onCorrupt(
-          new CorruptStateError(
-            this.keys.state(s.id),
-            `listed for client ${clientId} but is another client's`,
-          ),
-        );
-        return false;
-      })
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+    const read = await this.#getMany(ids);
+    const corrupt = read.corrupt;
+    const states = read.states.filter((s) => {
+      if (s.clientId === clientId) return true;
+      const key = this.keys.state(s.id);
+      this.#onCorrupt(
+        new CorruptStateError(key, `listed for client ${clientId} but is another client's`),
+      );
+      corrupt.push({
+        stateId: s.id,
+        key,
+        reason: "holds another client's state",
+        platform: s.platform,
+      });
+      return false;
+    });
+    return {
+      states: states
+        .filter((s) => platform === undefined || s.platform === platform)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)),
+      corrupt: corrupt
+        .filter((c) => platform === undefined || c.platform === null || c.platform === platform)
+        .sort((a, b) => a.stateId.localeCompare(b.stateId)),
+    };
   }
 
   /**
@@ -350,7 +395,7 @@ export class PollingStateStore {
       }
     }
     entries.sort((a, b) => a.score - b.score);
-    const states = await this.#getMany(entries.map((e) => e.id));
+    const { states } = await this.#getMany(entries.map((e) => e.id));
     return states
       .filter((s) => s.platform === options.platform)
       .filter(
@@ -413,7 +458,7 @@ export class PollingStateStore {
           claimed.map((c) => c.id),
           true,
         )
-      ).map((s) => [s.id, s]),
+      ).states.map((s) => [s.id, s]),
     );
     const out: ClaimedState[] = [];
     for (const c of claimed) {
@@ -425,7 +470,10 @@ export class PollingStateStore {
 
   /**
    * Start polling a state: take its poll lock for `lockToken` (for `lockTtlMs`) and read it, in one
-   * round trip. `locked`: another job is polling it now.
+   * round trip. `locked`: another job is polling it now. `corrupt`: the stored value is not a valid
+   * state (bad JSON, a foreign value, or another Redis type than a string); it is reported, moved
+   * out of the due index into the partition's quarantine and its lock released (one more round
+   * trip, on that rare path only), so the job is skipped and the state is not scheduled again.
    */
   async beginPoll(stateId: string, lockToken: string, lockTtlMs: number): Promise<BeginPollResult> {
     if (!STATE_ID_PATTERN.test(stateId)) return { kind: 'missing' };
@@ -439,6 +487,15 @@ export class PollingStateStore {
     if (!Array.isArray(reply) || reply.length !== 2) {
       throw new Error(`begin-poll script returned an unexpected reply: ${JSON.stringify(reply)}`);
     }
+    if (reply[0] === 2) {
+      // Another Redis type under the state key: the script took no lock.
+      const type = String(reply[1]);
+      return this.#quarantineAtPoll(
+        stateId,
+        new CorruptStateError(key, wrongTypeReason(type)),
+        quarantineReason(type),
+      );
+    }
     if (reply[0] === 0) return { kind: 'locked' };
     if (typeof reply[1] !== 'string') return { kind: 'missing' };
     try {
@@ -446,10 +503,33 @@ export class PollingStateStore {
       if (state.id !== stateId) throw new Error(`holds the state of ${state.id}`);
       return { kind: 'ready', state };
     } catch (err) {
-      const error = new CorruptStateError(key, (err as Error).message, { cause: err });
-      this.#onCorrupt(error);
-      return { kind: 'corrupt', error };
+      return this.#quarantineAtPoll(
+        stateId,
+        new CorruptStateError(key, (err as Error).message, { cause: err }),
+        quarantineReason(null),
+        lockToken,
+      );
     }
+  }
+
+  /** Report a corrupt state met by beginPoll, quarantine it and release the lock it took. */
+  async #quarantineAtPoll(
+    stateId: string,
+    error: CorruptStateError,
+    reason: string,
+    lockToken?: string,
+  ): Promise<BeginPollResult> {
+    this.#onCorrupt(error);
+    const k = this.keys.partitionOf(stateId);
+    // Every key is in partition k (one slot), so one MULTI is Cluster-safe.
+    const tx = this.#redis.multi();
+    PLATFORMS.forEach((p) => tx.zrem(this.keys.due(k, p), stateId));
+    tx.hset(this.keys.quarantine(k), stateId, reason);
+    if (lockToken !== undefined) {
+      void runStoreScript(tx, 'release-lock', [this.keys.lock(stateId)], [lockToken]);
+    }
+    await tx.exec();
+    return { kind: 'corrupt', error };
   }
 
   /**
@@ -594,12 +674,17 @@ export class PollingStateStore {
   }
 
   /**
-   * Read many states in one round trip. Missing ones are left out; corrupt ones are reported and
-   * left out (and, with `quarantine`, moved out of the due index into the quarantine hash).
+   * Read many states in one round trip (one more, only when some key turns out empty: it tells a
+   * missing state from a key of another Redis type, which MGET also answers with nil). Missing
+   * ones are left out; corrupt ones are reported and returned apart (and, with `quarantine`,
+   * moved out of the due index into the quarantine hash).
    */
-  async #getMany(ids: readonly string[], quarantine = false): Promise<PollingState[]> {
+  async #getMany(
+    ids: readonly string[],
+    quarantine = false,
+  ): Promise<{ states: PollingState[]; corrupt: CorruptStateEntry[] }> {
     const valid = ids.filter((id) => STATE_ID_PATTERN.test(id));
-    if (valid.length === 0) return [];
+    if (valid.length === 0) return { states: [], corrupt: [] };
     // One MGET per partition (all its keys share a slot, so this stays Cluster-safe).
     const byPartition = new Map<number, string[]>();
     for (const id of valid) {
@@ -620,33 +705,61 @@ export class PollingStateStore {
       if (err) throw err;
       for (const v of reply as (string | null)[]) values.set(order[offset++] as string, v);
     }
+    const types = await this.#typesOf(valid.filter((id) => (values.get(id) ?? null) === null));
     const states: PollingState[] = [];
+    const corrupt: CorruptStateEntry[] = [];
     const repairs: ((tx: ChainableCommander) => void)[] = [];
+    const setAside = (
+      id: string,
+      entry: Omit<CorruptStateEntry, 'stateId' | 'key'>,
+      why: string,
+    ) => {
+      const k = this.keys.partitionOf(id);
+      corrupt.push({ stateId: id, key: this.keys.state(id), ...entry });
+      if (quarantine) {
+        repairs.push((tx) => {
+          PLATFORMS.forEach((p) => tx.zrem(this.keys.due(k, p), id));
+          tx.hset(this.keys.quarantine(k), id, why);
+        });
+      }
+    };
     for (const id of valid) {
       const json = values.get(id) ?? null;
       const key = this.keys.state(id);
       const k = this.keys.partitionOf(id);
       if (json === null) {
+        const type = types.get(id) ?? 'none';
+        if (type !== 'none') {
+          const reason = wrongTypeReason(type);
+          this.#onCorrupt(new CorruptStateError(key, reason));
+          setAside(id, { reason, platform: null }, quarantineReason(type));
+          continue;
+        }
         // Deleted since it was indexed: drop the dangling due entries.
         if (quarantine) {
           repairs.push((tx) => PLATFORMS.forEach((p) => tx.zrem(this.keys.due(k, p), id)));
         }
         continue;
       }
-      const state = this.#parse(key, json);
-      if (state !== null && state.id === id) {
+      let state: PollingState;
+      try {
+        state = parsePollingState(json);
+      } catch (err) {
+        const reason = (err as Error).message;
+        this.#onCorrupt(new CorruptStateError(key, reason, { cause: err }));
+        setAside(id, { reason, platform: platformNamedIn(json) }, quarantineReason(null));
+        continue;
+      }
+      if (state.id === id) {
         states.push(state);
         continue;
       }
-      if (state !== null) {
-        this.#onCorrupt(new CorruptStateError(key, `holds the state of ${state.id}`));
-      }
-      if (quarantine) {
-        repairs.push((tx) => {
-          PLATFORMS.forEach((p) => tx.zrem(this.keys.due(k, p), id));
-          tx.hset(this.keys.quarantine(k), id, 'stored value is not a valid polling state');
-        });
-      }
+      this.#onCorrupt(new CorruptStateError(key, `holds the state of ${state.id}`));
+      setAside(
+        id,
+        { reason: 'holds the state of another resource', platform: state.platform },
+        quarantineReason(null),
+      );
     }
     if (repairs.length > 0) {
       // One MULTI per partition would be needed on a Cluster; these are rare repairs, so a plain
@@ -655,7 +768,34 @@ export class PollingStateStore {
       repairs.forEach((r) => r(tx));
       await tx.exec();
     }
-    return states;
+    return { states, corrupt };
+  }
+
+  /** The Redis type of each id's state key (one pipelined round trip; none when `ids` is empty). */
+  async #typesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const types = new Map<string, string>();
+    if (ids.length === 0) return types;
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.type(this.keys.state(id));
+    ((await pipeline.exec()) ?? []).forEach(([err, type], i) => {
+      if (err) throw err;
+      types.set(ids[i] as string, String(type));
+    });
+    return types;
+  }
+
+  /**
+   * GET a state key; a key of another Redis type (WRONGTYPE) is a CorruptStateError naming the key
+   * and the type it holds.
+   */
+  async #read(key: string): Promise<string | null> {
+    try {
+      return await this.#redis.get(key);
+    } catch (err) {
+      if (!isWrongTypeError(err)) throw err;
+      const type = await this.#redis.type(key).catch(() => 'non-string value');
+      throw new CorruptStateError(key, wrongTypeReason(type), { cause: err });
+    }
   }
 
   #parse(key: string, json: string): PollingState | null {
@@ -682,6 +822,34 @@ export class PollingStateStore {
       this.keys.due(k, state.platform),
       this.keys.client(state.clientId),
     ];
+  }
+}
+
+/** The reason a state key of another Redis type is corrupt. */
+function wrongTypeReason(type: string): string {
+  return `holds a Redis ${type}, not a string with the state's JSON`;
+}
+
+/** What the quarantine hash records: the Redis type when it is the wrong one. */
+function quarantineReason(wrongType: string | null): string {
+  return wrongType === null
+    ? 'stored value is not a valid polling state'
+    : `stored value is a Redis ${wrongType}, not a polling state`;
+}
+
+/** True for Redis's WRONGTYPE error reply (a command on a key of another type). */
+function isWrongTypeError(err: unknown): boolean {
+  return err instanceof Error && /^WRONGTYPE\b/.test(err.message);
+}
+
+/** The platform a corrupt stored value still names, if it parses as JSON and names a valid one. */
+function platformNamedIn(json: string): Platform | null {
+  try {
+    const raw = JSON.parse(json) as unknown;
+    const platform = (raw as { platform?: unknown } | null)?.platform;
+    return (PLATFORMS as readonly unknown[]).includes(platform) ? (platform as Platform) : null;
+  } catch {
+    return null;
   }
 }
 

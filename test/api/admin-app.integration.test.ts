@@ -64,7 +64,13 @@ async function registerId(clientId: string, payload: Record<string, unknown>): P
 
 beforeAll(() => {
   redis = connectTestRedis();
-  store = new PollingStateStore({ redis, prefix: uniquePrefix('api'), partitions: 4 });
+  store = new PollingStateStore({
+    redis,
+    prefix: uniquePrefix('api'),
+    partitions: 4,
+    // The corrupt-state tests set values aside on purpose; their reports are not news.
+    onCorrupt: () => undefined,
+  });
   clock = new ManualClock(T0);
   const metrics = createMetrics();
   metrics.polls.inc({ platform: 'x', resource_type: 'mentions', outcome: 'ok' });
@@ -221,7 +227,7 @@ describe('reading and listing', () => {
     const badClient = await app.inject({ method: 'GET', url: base('-x'), headers: auth(OPERATOR) });
     expect(body(badClient).error.details[0]?.field).toBe('clientId');
     const empty = await app.inject({ method: 'GET', url: base('nobody'), headers: auth(OPERATOR) });
-    expect(body(empty)).toEqual({ resources: [] });
+    expect(body(empty)).toEqual({ resources: [], corrupt: [] });
   });
 
   it('reads one resource; an unknown or malformed id is 404', async () => {
@@ -649,4 +655,80 @@ describe('framework-level errors', () => {
     expect(res.statusCode).toBe(415);
     expect(body(res)).toMatchObject({ error: { code: 'unsupported_media_type' } });
   });
+});
+
+describe('a corrupt stored state', () => {
+  /** Two ways a state key gets corrupt: a string that is not a state, and another Redis type. */
+  const CORRUPTIONS = {
+    'invalid JSON': async (key: string) => {
+      await redis.set(key, '{"id": oops');
+    },
+    'a hash (WRONGTYPE)': async (key: string) => {
+      await redis.del(key);
+      await redis.hset(key, 'status', 'active');
+    },
+  } as const;
+
+  for (const [label, corrupt] of Object.entries(CORRUPTIONS)) {
+    it(`answers 500 corrupt_state for read, why, poll-now and resume of ${label}`, async () => {
+      const clientId = `corrupt-${label.length}`;
+      const id = await registerId(clientId, { platform: 'x', resourceType: 'dms' });
+      await corrupt(store.keys.state(id));
+      const url = `${base(clientId)}/${id}`;
+      for (const [method, path] of [
+        ['GET', ''],
+        ['GET', '/why'],
+        ['POST', '/poll-now'],
+        ['POST', '/resume'],
+      ] as const) {
+        const res = await app.inject({ method, url: `${url}${path}`, headers: auth(OPERATOR) });
+        expect({ path, status: res.statusCode, code: body(res).error.code }).toEqual({
+          path,
+          status: 500,
+          code: 'corrupt_state',
+        });
+      }
+      // Another client's key still learns nothing.
+      const other = await app.inject({ method: 'GET', url: `${url}/why`, headers: auth(GLOBEX) });
+      expect(other.statusCode).toBe(404);
+    });
+
+    it(`lists ${label} as corrupt beside the valid resources, and unregisters it`, async () => {
+      const clientId = `lister-${label.length}`;
+      const good = await registerId(clientId, { platform: 'x', resourceType: 'dms' });
+      const bad = await registerId(clientId, { platform: 'linkedin', resourceType: 'inbox' });
+      await corrupt(store.keys.state(bad));
+      const list = await app.inject({
+        method: 'GET',
+        url: base(clientId),
+        headers: auth(OPERATOR),
+      });
+      expect(list.statusCode).toBe(200);
+      expect(body(list).resources.map((r) => r.id)).toEqual([good]);
+      expect(list.json<{ corrupt: unknown[] }>().corrupt).toEqual([
+        {
+          id: bad,
+          platform: null,
+          status: 'corrupt',
+          reason: expect.stringMatching(/not JSON|holds a Redis hash/) as unknown,
+        },
+      ]);
+      const del = await app.inject({
+        method: 'DELETE',
+        url: `${base(clientId)}/${bad}`,
+        headers: auth(OPERATOR),
+      });
+      expect(del.statusCode).toBe(204);
+      expect(await redis.exists(store.keys.state(bad))).toBe(0);
+      const after = await app.inject({
+        method: 'GET',
+        url: base(clientId),
+        headers: auth(OPERATOR),
+      });
+      expect(after.json<{ resources: ResourceView[]; corrupt: unknown[] }>()).toMatchObject({
+        resources: [{ id: good }],
+        corrupt: [],
+      });
+    });
+  }
 });

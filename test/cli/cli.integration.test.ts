@@ -261,6 +261,92 @@ describe('engagement-poller command line', () => {
     await redis.quit();
   });
 
+  it('shows a corrupt state (wrong Redis type or bad JSON) in status, refuses poll-now, and unregisters it', async () => {
+    const register = async (type: string, id?: string) => {
+      const args = ['register', '--client', 'brokenco', '--platform', 'x', '--type', type];
+      const run = await cli(id === undefined ? args : [...args, '--id', id]);
+      expect(run.code).toBe(0);
+      return /([0-9a-f]{32})/.exec(run.stdout)![1]!;
+    };
+    const good = await register('dms');
+    const hashed = await register('mentions', '1');
+    const badJson = await register('mentions', '2');
+    const redis = new Redis(testRedisUrl());
+    const store = new PollingStateStore({ redis, prefix, onCorrupt: () => undefined });
+    await redis.del(store.keys.state(hashed));
+    await redis.hset(store.keys.state(hashed), 'status', 'active');
+    await redis.set(store.keys.state(badJson), JSON.stringify({ platform: 'x', id: badJson }));
+
+    const status = await cli(['status', '--client', 'brokenco']);
+    expect(status.code).toBe(0);
+    expect(status.stdout.endsWith('\n')).toBe(true);
+    const lines = status.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith(good))).toHaveLength(1);
+    const hashedRow = lines.find((l) => l.startsWith(hashed));
+    expect(hashedRow).toMatch(/\scorrupt\s/);
+    expect(hashedRow).toContain(`holds a Redis hash, not a string with the state's JSON`);
+    expect(hashedRow).toContain(store.keys.state(hashed));
+    expect(lines.find((l) => l.startsWith(badJson))).toMatch(/^\S+\s+x\s+\?\s+-\s+corrupt\s/);
+    expect(status.stdout).toContain('2 corrupt states (not polled): remove with');
+    // Each warning on standard error is a whole line.
+    expect(status.stderr.endsWith('\n')).toBe(true);
+    expect(
+      status.stderr.split('\n').filter((l) => l.includes('corrupt value skipped')),
+    ).toHaveLength(2);
+
+    const json = JSON.parse((await cli(['status', '--client', 'brokenco', '--json'])).stdout) as {
+      resources: { id: string }[];
+      corrupt: { id: string; status: string; reason: string; key: string; platform: unknown }[];
+    };
+    expect(json.resources.map((r) => r.id)).toEqual([good]);
+    expect(json.corrupt.find((c) => c.id === hashed)).toEqual({
+      id: hashed,
+      platform: null,
+      status: 'corrupt',
+      reason: "holds a Redis hash, not a string with the state's JSON",
+      key: store.keys.state(hashed),
+    });
+    expect(json.corrupt.find((c) => c.id === badJson)).toMatchObject({
+      platform: 'x',
+      status: 'corrupt',
+    });
+
+    for (const command of ['poll-now', 'resume']) {
+      const run = await cli([command, '--client', 'brokenco', '--state', hashed]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toContain('WRONGTYPE');
+      expect(run.stderr).toContain(`corrupt value under key ${store.keys.state(hashed)}`);
+      expect(run.stderr).toContain(`unregister --client brokenco --state ${hashed}`);
+    }
+
+    // Unregister by state id, and by the resource's identity.
+    const byId = await cli(['unregister', '--client', 'brokenco', '--state', hashed]);
+    expect(byId).toMatchObject({ code: 0, stdout: 'unregistered\n' });
+    await redis.del(store.keys.state(badJson));
+    await redis.sadd(store.keys.state(badJson), 'x');
+    const byRef = await cli([
+      'unregister',
+      '--client',
+      'brokenco',
+      '--platform',
+      'x',
+      '--type',
+      'mentions',
+      '--id',
+      '2',
+    ]);
+    expect(byRef).toMatchObject({ code: 0, stdout: 'unregistered\n' });
+    for (const id of [hashed, badJson]) {
+      expect(await redis.exists(store.keys.state(id))).toBe(0);
+      expect(await redis.sismember(store.keys.client('brokenco'), id)).toBe(0);
+    }
+    expect(await store.listClientStates('brokenco')).toMatchObject({
+      states: [{ id: good }],
+      corrupt: [],
+    });
+    await redis.quit();
+  });
+
   it('runs the short demo to a clean summary', { timeout: 60_000 }, async () => {
     const run = await cli(['demo', '--short'], { EP_PREFIX: '' }, 55_000);
     expect(run.stderr).toBe('');

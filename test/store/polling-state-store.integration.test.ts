@@ -222,6 +222,44 @@ describe('PollingStateStore', () => {
     });
     expect(await store.listByClient('c_good')).toHaveLength(1);
     expect(await store.listByClient('c_bad')).toEqual([]);
+    // The client's listing still shows it, as corrupt, with where and why.
+    expect(await store.listClientStates('c_bad')).toEqual({
+      states: [],
+      corrupt: [
+        {
+          stateId: bad.id,
+          key: store.keys.state(bad.id),
+          reason: expect.stringMatching(/not JSON/) as unknown,
+          platform: null,
+        },
+      ],
+    });
+  });
+
+  it('lists a corrupt JSON state beside the valid ones, under its platform when it names one', async () => {
+    const store = newStore({ onCorrupt: () => undefined });
+    const good = xMentions('c_list21');
+    const bad = xMentions('c_list21', '43');
+    const li = createPollingState(
+      { clientId: 'c_list21', platform: 'linkedin', resourceType: 'inbox' },
+      NOW,
+    );
+    for (const s of [good, bad, li]) await store.save(s);
+    await redis.set(store.keys.state(bad.id), JSON.stringify({ ...bad, status: 'haunted' }));
+    const all = await store.listClientStates('c_list21');
+    expect(all.states.map((s) => s.id).sort()).toEqual([good.id, li.id].sort());
+    expect(all.corrupt).toEqual([
+      {
+        stateId: bad.id,
+        key: store.keys.state(bad.id),
+        reason: expect.stringMatching(/status/) as unknown,
+        platform: 'x',
+      },
+    ]);
+    const x = await store.listClientStates('c_list21', 'x');
+    expect(x.states.map((s) => s.id)).toEqual([good.id]);
+    expect(x.corrupt.map((c) => c.stateId)).toEqual([bad.id]);
+    expect((await store.listClientStates('c_list21', 'linkedin')).corrupt).toEqual([]);
   });
 
   it('quarantines a corrupt state found while claiming, so it is not claimed again', async () => {
@@ -401,5 +439,144 @@ describe('PollingStateStore.deleteForClient with a corrupt value', () => {
     expect(await store.deleteForClient('c_corrupt', s.id)).toBe(true);
     expect(await redis.exists(store.keys.state(s.id))).toBe(0);
     expect(await redis.sismember(store.keys.client('c_corrupt'), s.id)).toBe(0);
+  });
+});
+
+/** A state key that someone overwrote with another Redis type (here a hash): WRONGTYPE for GET. */
+describe('PollingStateStore with a state key of another Redis type', () => {
+  async function hashed(clientId: string, reports: CorruptStateError[] = []) {
+    const store = newStore({ onCorrupt: (err) => reports.push(err) });
+    const good = xMentions(clientId, '1');
+    const bad = xMentions(clientId, '2');
+    await store.save(good);
+    await store.save(bad);
+    await redis.del(store.keys.state(bad.id));
+    await redis.hset(store.keys.state(bad.id), 'id', bad.id, 'status', 'active');
+    return { store, good, bad, reports };
+  }
+
+  it('get and getForClient reject it as corrupt_state naming the key and the type', async () => {
+    const { store, bad } = await hashed('c_wt_get');
+    const expected = {
+      name: 'CorruptStateError',
+      code: 'corrupt_state',
+      key: store.keys.state(bad.id),
+      message: expect.stringMatching(/holds a Redis hash/) as unknown,
+    };
+    await expect(store.get(bad.id)).rejects.toMatchObject(expected);
+    await expect(store.getForClient('c_wt_get', bad.id)).rejects.toMatchObject(expected);
+    // Another client still cannot tell it exists.
+    expect(await store.getForClient('c_other', bad.id)).toBeNull();
+  });
+
+  it('lists it as corrupt (with key and reason), reports it, and keeps the other states', async () => {
+    const { store, good, bad, reports } = await hashed('c_wt_list');
+    const listing = await store.listClientStates('c_wt_list');
+    expect(listing.states.map((s) => s.id)).toEqual([good.id]);
+    expect(listing.corrupt).toEqual([
+      {
+        stateId: bad.id,
+        key: store.keys.state(bad.id),
+        reason: "holds a Redis hash, not a string with the state's JSON",
+        platform: null,
+      },
+    ]);
+    // Its platform is unknown, so a platform filter still shows it.
+    expect((await store.listClientStates('c_wt_list', 'tiktok')).corrupt).toHaveLength(1);
+    expect(await store.listByClient('c_wt_list')).toEqual([good]);
+    expect(reports.map((r) => r.key)).toContain(store.keys.state(bad.id));
+    const due = await store.getDueForPolling({ platform: 'x', now: NOW });
+    expect(due.map((s) => s.id)).toEqual([good.id]);
+  });
+
+  it('claimDue quarantines it with its type instead of dropping it silently, and claims the rest', async () => {
+    const { store, good, bad, reports } = await hashed('c_wt_claim');
+    const claimed = await store.claimDue({ platform: 'x', now: NOW, leaseMs: 1000 });
+    expect(claimed.map((c) => c.state.id)).toEqual([good.id]);
+    expect(reports.map((r) => r.key)).toEqual([store.keys.state(bad.id)]);
+    expect(await store.listQuarantined()).toEqual([
+      { stateId: bad.id, reason: 'stored value is a Redis hash, not a polling state' },
+    ]);
+    expect(await store.getDueScore(bad)).toBeNull();
+    const again = await store.claimDue({ platform: 'x', now: at(10_000), leaseMs: 1000 });
+    expect(again.map((c) => c.state.id)).toEqual([good.id]);
+  });
+
+  it('beginPoll answers corrupt without taking the lock, and quarantines it', async () => {
+    const { store, bad, reports } = await hashed('c_wt_begin');
+    const begun = await store.beginPoll(bad.id, 'job-1', 60_000);
+    expect(begun).toMatchObject({
+      kind: 'corrupt',
+      error: { code: 'corrupt_state', key: store.keys.state(bad.id) },
+    });
+    expect(reports).toHaveLength(1);
+    expect(await redis.exists(store.keys.lock(bad.id))).toBe(0);
+    expect(await store.getDueScore(bad)).toBeNull();
+    expect(await store.listQuarantined()).toEqual([
+      { stateId: bad.id, reason: 'stored value is a Redis hash, not a polling state' },
+    ]);
+  });
+
+  it('beginPoll on bad JSON also quarantines it and releases the lock it took', async () => {
+    const store = newStore({ onCorrupt: () => undefined });
+    const s = xMentions('c_json_begin');
+    await store.save(s);
+    await redis.set(store.keys.state(s.id), '{"id": oops');
+    expect((await store.beginPoll(s.id, 'job-1', 60_000)).kind).toBe('corrupt');
+    expect(await redis.exists(store.keys.lock(s.id))).toBe(0);
+    expect(await store.getDueScore(s)).toBeNull();
+    expect(await store.listQuarantined()).toEqual([
+      { stateId: s.id, reason: 'stored value is not a valid polling state' },
+    ]);
+  });
+
+  it('a version-guarded save and a commit see a conflict, not a WRONGTYPE error', async () => {
+    const { store, bad } = await hashed('c_wt_write');
+    const next = { ...bad, version: bad.version + 1 };
+    expect(await store.saveIfVersion(next, bad.version)).toBe('conflict');
+    await redis.set(store.keys.lock(bad.id), 'job-1');
+    const result = await store.commitPoll({
+      state: next,
+      expectedVersion: bad.version,
+      events: [],
+      now: NOW,
+      lockToken: 'job-1',
+    });
+    expect(result).toEqual({ kind: 'conflict' });
+    expect(await redis.type(store.keys.state(bad.id))).toBe('hash');
+    expect(await redis.exists(store.keys.lock(bad.id))).toBe(0);
+  });
+
+  it('registering the same resource again rejects it as corrupt_state', async () => {
+    const { store } = await hashed('c_wt_reg');
+    await expect(
+      store.register(
+        { clientId: 'c_wt_reg', platform: 'x', resourceType: 'mentions', resourceId: '2' },
+        NOW,
+      ),
+    ).rejects.toMatchObject({ code: 'corrupt_state', message: expect.stringMatching(/hash/) });
+  });
+
+  it('delete and deleteForClient remove it with all its index entries', async () => {
+    const { store, good, bad } = await hashed('c_wt_del');
+    const k = store.keys.partitionOf(bad.id);
+    await redis.zadd(store.keys.seen(bad.id), 1, 'x:1');
+    await redis.hset(store.keys.quarantine(k), bad.id, 'set aside');
+    expect(await store.deleteForClient('c_other', bad.id)).toBe(false);
+    expect(await store.deleteForClient('c_wt_del', bad.id)).toBe(true);
+    expect(await redis.exists(store.keys.state(bad.id), store.keys.seen(bad.id))).toBe(0);
+    expect(await redis.sismember(store.keys.client('c_wt_del'), bad.id)).toBe(0);
+    expect(await redis.zscore(store.keys.due(k, 'x'), bad.id)).toBeNull();
+    expect(await redis.hexists(store.keys.quarantine(k), bad.id)).toBe(0);
+    expect(await store.listClientStates('c_wt_del')).toEqual({ states: [good], corrupt: [] });
+
+    // By id with a client hint (what unregister by identity does).
+    const other = xMentions('c_wt_del', '3');
+    await store.save(other);
+    await redis.del(store.keys.state(other.id));
+    await redis.sadd(store.keys.state(other.id), 'x');
+    expect(await store.delete(other.id, 'c_wt_del')).toBe(true);
+    expect(await redis.sismember(store.keys.client('c_wt_del'), other.id)).toBe(0);
+    expect(await redis.zscore(store.keys.due(k, 'x'), other.id)).toBeNull();
   });
 });

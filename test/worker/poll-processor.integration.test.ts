@@ -396,6 +396,39 @@ describe('PollProcessor', () => {
     expect(await redis.exists(store.keys.lock(s.id))).toBe(0);
   });
 
+  for (const [label, corrupt] of [
+    ['bad JSON', (key: string) => redis.set(key, '{"id": oops')],
+    [
+      'a hash (WRONGTYPE)',
+      async (key: string) => {
+        await redis.del(key);
+        await redis.hset(key, 'status', 'active');
+      },
+    ],
+  ] as const) {
+    it(`skips and quarantines a state holding ${label}, without polling or failing the job`, async () => {
+      const reports: string[] = [];
+      const quiet = new PollingStateStore({ redis, prefix, onCorrupt: (e) => reports.push(e.key) });
+      const worker = new PollProcessor({
+        store: quiet,
+        limiter,
+        adapters: { x: adapter, linkedin: adapter, tiktok: adapter },
+        clock,
+        policyOf: () => ({ intervalMs: 60_000, random: () => 0 }),
+      });
+      const s = await register();
+      await corrupt(store.keys.state(s.id));
+      expect(await worker.process(job(s), 'j1')).toEqual({ kind: 'skipped', reason: 'corrupt' });
+      // A retry of the job is skipped the same way: it never turns into a crash loop.
+      expect(await worker.process(job(s), 'j1')).toEqual({ kind: 'skipped', reason: 'corrupt' });
+      expect(adapter.requests).toHaveLength(0);
+      expect(reports[0]).toBe(store.keys.state(s.id));
+      expect(await redis.exists(store.keys.lock(s.id))).toBe(0);
+      expect(await store.getDueScore(s)).toBeNull();
+      expect((await store.listQuarantined()).map((q) => q.stateId)).toEqual([s.id]);
+    });
+  }
+
   it('lets the same job take its own lock again after a crash', async () => {
     const s = await register();
     await redis.set(store.keys.lock(s.id), 'j1');

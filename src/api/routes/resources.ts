@@ -11,7 +11,7 @@ import { ClientIdSchema, validateResourceRef } from '../../domain/resource.js';
 import { assertMayAccessClient, type Principal } from '../auth.js';
 import type { AdminApiDeps, WhyPolicy } from '../deps.js';
 import { ApiError, resourceNotFound } from '../errors.js';
-import { toResourceView } from '../views.js';
+import { toCorruptResourceView, toResourceView } from '../views.js';
 import { explainPolling } from '../why.js';
 
 /** Fields a registration body may have. */
@@ -121,11 +121,20 @@ export function registerResourceRoutes(app: FastifyInstance, options: ResourceRo
           { field: 'platform', reason: `must be one of ${PLATFORMS.join(', ')}` },
         ]);
       }
-      const states =
-        platform === undefined
-          ? await deps.store.listByClient(clientId)
-          : await deps.store.listByClientPlatform(clientId, platform as Platform);
-      return { resources: states.map(toResourceView) };
+      const { states, corrupt } = await deps.store.listClientStates(
+        clientId,
+        platform as Platform | undefined,
+      );
+      for (const c of corrupt) {
+        request.log.warn(
+          { clientId, stateId: c.stateId, reason: c.reason },
+          'corrupt state listed',
+        );
+      }
+      return {
+        resources: states.map(toResourceView),
+        corrupt: corrupt.map(toCorruptResourceView),
+      };
     },
   );
 

@@ -3,6 +3,7 @@
  * register, unregister, status, resume and poll-now. Each takes the services a runtime hands over
  * and returns its exit code.
  */
+import { CorruptStateError } from '../../domain/errors.js';
 import { PLATFORMS, type Platform, type ResourceType } from '../../domain/platform.js';
 import {
   isSchedulable,
@@ -95,19 +96,40 @@ export async function showStatus(
   if (args.platform !== undefined && !(PLATFORMS as readonly string[]).includes(args.platform)) {
     throw new CliExit(EXIT_USAGE, `--platform must be one of ${PLATFORMS.join(', ')}`);
   }
-  const states =
-    args.platform === undefined
-      ? await services.store.listByClient(args.client)
-      : await services.store.listByClientPlatform(args.client, args.platform as Platform);
+  const { states, corrupt } = await services.store.listClientStates(
+    args.client,
+    args.platform as Platform | undefined,
+  );
   states.sort((a, b) => describe(a).localeCompare(describe(b)));
   if (args.json === true) {
-    io.out(`${JSON.stringify({ resources: states }, null, 2)}\n`);
+    const corruptRows = corrupt.map((c) => ({
+      id: c.stateId,
+      platform: c.platform,
+      status: 'corrupt',
+      reason: c.reason,
+      key: c.key,
+    }));
+    io.out(`${JSON.stringify({ resources: states, corrupt: corruptRows }, null, 2)}\n`);
     return 0;
   }
-  if (states.length === 0) {
+  if (states.length === 0 && corrupt.length === 0) {
     io.out(`no resources registered for ${args.client}\n`);
     return 0;
   }
+  // A corrupt state is a row too (status `corrupt`, the reason and key as its last error): the
+  // table never comes out silently shorter than what is registered.
+  const corruptRows = corrupt.map((c) => [
+    c.stateId,
+    c.platform ?? '?',
+    '?',
+    '-',
+    'corrupt',
+    '-',
+    '-',
+    '-',
+    '-',
+    `${c.reason} (key ${c.key})`,
+  ]);
   const rows = states.map((s) => [
     s.id,
     s.platform,
@@ -120,6 +142,7 @@ export async function showStatus(
     String(s.consecutiveErrors),
     s.lastErrorCode ?? '-',
   ]);
+  rows.push(...corruptRows);
   const header = [
     'STATE',
     'PLATFORM',
@@ -133,7 +156,30 @@ export async function showStatus(
     'LAST ERROR',
   ];
   io.out(`${formatTable(header, rows).join('\n')}\n`);
+  if (corrupt.length > 0) {
+    io.out(
+      `\n${corrupt.length} corrupt state${corrupt.length === 1 ? '' : 's'} (not polled): remove with ` +
+        `\`engagement-poller unregister --client ${args.client} --state <STATE>\`\n`,
+    );
+  }
   return 0;
+}
+
+/** The client's state; a corrupt one ends the command saying what, where, and how to remove it. */
+async function getOrExplain(
+  services: ResourceServices,
+  clientId: string,
+  stateId: string,
+): Promise<PollingState | null> {
+  try {
+    return await services.store.getForClient(clientId, stateId);
+  } catch (err) {
+    if (!(err instanceof CorruptStateError)) throw err;
+    throw new CliExit(
+      1,
+      `${err.message}\nthe resource is not polled; remove it with: engagement-poller unregister --client ${clientId} --state ${stateId}`,
+    );
+  }
 }
 
 /** Read-modify-write of one of the client's states, retried when it changes meanwhile. */
@@ -144,7 +190,7 @@ async function updateState(
   change: (state: PollingState, now: Date) => PollingState,
 ): Promise<PollingState> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const state = await services.store.getForClient(clientId, stateId);
+    const state = await getOrExplain(services, clientId, stateId);
     if (state === null) throw new CliExit(1, `no resource ${stateId} for client ${clientId}`);
     const next = change(state, new Date(services.clock.now()));
     if ((await services.store.saveIfVersion(next, state.version)) === 'saved') return next;

@@ -10,10 +10,17 @@
   ARGV[1]  lock token (the job id)
   ARGV[2]  lock TTL, ms (> 0)
 
-  Reply: { 1, <state JSON or false> } lock taken; { 0, false } another job holds the lock.
+  Reply: { 1, <state JSON or false> } lock taken; { 0, false } another job holds the lock;
+         { 2, <Redis type> } the state key holds another Redis type than a string (a corrupt
+         state: the lock is not taken, the caller reports and quarantines it).
 ]]
 local stateKey, lockKey = KEYS[1], KEYS[2]
 local token, ttlMs = ARGV[1], ARGV[2]
+
+local stateType = redis.call('TYPE', stateKey)['ok']
+if stateType ~= 'string' and stateType ~= 'none' then
+  return { 2, stateType }
+end
 
 local holder = redis.call('GET', lockKey)
 if holder and holder ~= token then

@@ -37,7 +37,8 @@
 
   Reply: { 1, emitted, duplicates, beyondHorizon } committed (the state written is ARGV[3] when
          emitted > 0, else ARGV[5]);
-         { 0, 0, 0, 0 } version conflict (nothing written);
+         { 0, 0, 0, 0 } version conflict, or the stored value is corrupt (not JSON, or another
+                        Redis type than a string): nothing written;
          { -1, 0, 0, 0 } the state no longer exists (nothing written).
   Loops are bounded by n and q (the caller's page size).
 ]]
@@ -56,11 +57,18 @@ local function releaseLock()
   end
 end
 
-local current = redis.call('GET', stateKey)
-if not current then
+local stateType = redis.call('TYPE', stateKey)['ok']
+if stateType == 'none' then
   releaseLock()
   return { -1, 0, 0, 0 }
 end
+if stateType ~= 'string' then
+  -- Corrupt (say, a hash under the state key): like undecodable JSON, a conflict; the next
+  -- begin-poll reports and quarantines it.
+  releaseLock()
+  return { 0, 0, 0, 0 }
+end
+local current = redis.call('GET', stateKey)
 local ok, decoded = pcall(cjson.decode, current)
 if not ok or type(decoded) ~= 'table' or tostring(decoded['version']) ~= expected then
   releaseLock()

@@ -9,7 +9,8 @@
 
   ARGV[1]  stateId
 
-  Reply: 1 when a state key existed, 0 otherwise (the indexes are cleaned either way).
+  Reply: 1 when a state key existed (whatever its Redis type: a corrupt one is deleted too), 0
+  otherwise (the indexes are cleaned either way).
 ]]
 local stateKey, seenKey, clientKey, quarantineKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local stateId = ARGV[1]

@@ -10,13 +10,16 @@
   ARGV[3]  nextPollAt, epoch ms (score in the due set)
 
   Reply: { 1, ARGV[2] } when created; { 0, <existing JSON> } when a state already existed (nothing
-  is written then). No error replies.
+  is written then); { 0, false, <Redis type> } when the key holds another Redis type than a string
+  (a corrupt state; nothing is written). No error replies.
 ]]
 local stateKey, dueKey, clientKey = KEYS[1], KEYS[2], KEYS[3]
 local stateId, json, nextPollAt = ARGV[1], ARGV[2], ARGV[3]
 
 local created = redis.call('SET', stateKey, json, 'NX')
 if not created then
+  local stateType = redis.call('TYPE', stateKey)['ok']
+  if stateType ~= 'string' then return { 0, false, stateType } end
   return { 0, redis.call('GET', stateKey) }
 end
 redis.call('ZADD', dueKey, nextPollAt, stateId)

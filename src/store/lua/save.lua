@@ -13,12 +13,16 @@
            '0' (needs_reauth, paused): removed from the due set
   ARGV[5]  expected current version, or '' for an unconditional write
 
-  Reply: 1 written; 0 version conflict (nothing written); -1 expected a version but no state exists.
+  Reply: 1 written; 0 version conflict, or the stored value is corrupt (not JSON, or another Redis
+  type than a string) — nothing written; -1 expected a version but no state exists.
 ]]
 local stateKey, dueKey, clientKey = KEYS[1], KEYS[2], KEYS[3]
 local stateId, json, nextPollAt, schedulable, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
 if expected ~= '' then
+  local stateType = redis.call('TYPE', stateKey)['ok']
+  if stateType == 'none' then return -1 end
+  if stateType ~= 'string' then return 0 end
   local current = redis.call('GET', stateKey)
   if not current then return -1 end
   local ok, decoded = pcall(cjson.decode, current)
