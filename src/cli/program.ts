@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS } from '../config/config-schema.js';
 import { PLATFORMS, RESOURCE_TYPES } from '../domain/platform.js';
+import { deadLetters } from './commands/dead-letters.js';
 import { runDemo } from './commands/demo.js';
 import {
   pollResourceNow,
@@ -149,6 +150,23 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .action(async (opts: { client: string; state: string; config?: string }) => {
       const config = loadCliConfig(io, opts.config);
       setExitCode(await withServices(config, (rt) => pollResourceNow(rt, opts, io)));
+    });
+
+  program
+    .command('dead-letters')
+    .description(
+      'list the events the webhook sink gave up on (newest first), or --replay them to the webhook (oldest first)',
+    )
+    .option('--limit <n>', 'at most this many entries', positiveInt, 100)
+    .option('--json', 'as JSON')
+    .option(
+      '--replay',
+      'post them to the configured webhook again; each leaves the list once accepted',
+    )
+    .addOption(configOption())
+    .action(async (opts: { limit: number; json?: boolean; replay?: boolean; config?: string }) => {
+      const config = loadCliConfig(io, opts.config);
+      setExitCode(await withServices(config, (rt) => deadLetters(rt, opts, io)));
     });
 
   program

@@ -20,11 +20,12 @@ import type { CredentialProvider, PlatformAdapter } from '../platforms/connector
 import { createPlatformAdapters } from '../platforms/index.js';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
 import { PollingScheduler } from '../scheduler/polling-scheduler.js';
+import { WebhookDeadLetters } from '../sinks/dead-letters.js';
 import { JsonLinesSink } from '../sinks/jsonl-sink.js';
 import { OutboxRelay } from '../sinks/outbox-relay.js';
 import { QueueSink } from '../sinks/queue-sink.js';
 import type { Sink } from '../sinks/sink.js';
-import { WebhookSink } from '../sinks/webhook-sink.js';
+import { webhookDeadLetterKey, WebhookSink } from '../sinks/webhook-sink.js';
 import { PollingStateStore } from '../store/polling-state-store.js';
 import { bullPrefix, POLL_QUEUE } from '../worker/jobs.js';
 import { PollProcessor, type PollOutcome } from '../worker/poll-processor.js';
@@ -78,6 +79,8 @@ export interface Runtime {
   scheduler: PollingScheduler;
   worker: PollWorker | null;
   relay: OutboxRelay | null;
+  /** The webhook sink's dead letters (list, replay). */
+  deadLetters: WebhookDeadLetters;
   /** The admin API, when the `api` role runs. */
   api: FastifyInstance | null;
   /** Where the admin API listens (`http://host:port`), when the `api` role runs. */
@@ -248,7 +251,7 @@ async function assembleRuntime(
     }
     const { webhook, jsonl } = config.sinks;
     if (webhook.url !== undefined && webhook.secret !== undefined) {
-      const deadLetterKey = `${prefix}:webhook-dead-letter`;
+      const deadLetterKey = webhookDeadLetterKey(prefix);
       sinks.push(
         new WebhookSink({
           url: webhook.url,
@@ -372,6 +375,18 @@ async function assembleRuntime(
     scheduler,
     worker,
     relay,
+    deadLetters: new WebhookDeadLetters({
+      redis,
+      prefix,
+      webhook:
+        config.sinks.webhook.url !== undefined && config.sinks.webhook.secret !== undefined
+          ? {
+              url: config.sinks.webhook.url,
+              secret: config.sinks.webhook.secret,
+              maxAttempts: config.sinks.webhook.maxAttempts,
+            }
+          : null,
+    }),
     api,
     apiUrl,
     async close() {

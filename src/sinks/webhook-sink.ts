@@ -62,6 +62,11 @@ function stopping(): WebhookUnavailableError {
   return new WebhookUnavailableError('webhook sink stopping: the batch stays pending', true);
 }
 
+/** The list of events the webhook sink gave up on: `<prefix>:webhook-dead-letter`. */
+export function webhookDeadLetterKey(prefix: string): string {
+  return `${prefix}:webhook-dead-letter`;
+}
+
 /** Signature of a webhook body: hex HMAC-SHA256 of `<timestamp>.<body>`. */
 export function signWebhookBody(secret: string, timestampS: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestampS}.${body}`).digest('hex');

@@ -78,6 +78,7 @@ const COMMANDS = [
   'status',
   'resume',
   'poll-now',
+  'dead-letters',
   'simulator',
   'demo',
 ];
