@@ -10,13 +10,14 @@ import { runDemo } from './commands/demo.js';
 import {
   pollResourceNow,
   registerResource,
+  registerResourcesFromFile,
   resumeResource,
   showStatus,
   unregisterResource,
 } from './commands/resources.js';
 import { ROLE_COMMANDS, runRoles } from './commands/roles.js';
 import { runSimulator } from './commands/simulator.js';
-import { CliExit, loadCliConfig, withServices, type CliIo } from './io.js';
+import { CliExit, EXIT_USAGE, loadCliConfig, withServices, type CliIo } from './io.js';
 
 function positiveInt(text: string): number {
   const n = Number(text);
@@ -74,22 +75,47 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
 
   program
     .command('register')
-    .description('register a resource for polling (idempotent)')
-    .addOption(clientOption())
-    .addOption(platformOption().makeOptionMandatory())
-    .addOption(typeOption().makeOptionMandatory())
+    .description(
+      'register a resource for polling (idempotent), or every resource of a JSON file with --file',
+    )
+    .option('--client <clientId>', 'the client account')
+    .addOption(platformOption())
+    .addOption(typeOption())
     .option('--id <resourceId>', 'resource id (post, video or account id) where the type takes one')
+    .option(
+      '--file <file>',
+      'JSON list of resources ({clientId, platform, resourceType, resourceId?}), e.g. simulator --resources-file',
+    )
     .addOption(configOption())
     .action(
       async (opts: {
-        client: string;
-        platform: string;
-        type: string;
+        client?: string;
+        platform?: string;
+        type?: string;
         id?: string;
+        file?: string;
         config?: string;
       }) => {
+        const { client, platform, type, file } = opts;
+        if (file !== undefined) {
+          if (client !== undefined || platform !== undefined || type !== undefined) {
+            throw new CliExit(EXIT_USAGE, 'give either --file or --client, --platform and --type');
+          }
+        } else if (client === undefined || platform === undefined || type === undefined) {
+          throw new CliExit(EXIT_USAGE, 'give --client, --platform and --type (or --file)');
+        }
         const config = loadCliConfig(io, opts.config);
-        setExitCode(await withServices(config, (rt) => registerResource(rt, opts, io)));
+        setExitCode(
+          await withServices(config, (rt) =>
+            file !== undefined
+              ? registerResourcesFromFile(rt, file, io)
+              : registerResource(
+                  rt,
+                  { ...opts, client: client!, platform: platform!, type: type! },
+                  io,
+                ),
+          ),
+        );
       },
     );
 

@@ -4,6 +4,8 @@
  * short mode with its checked summary. `--help` of every command also runs in-process.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -149,6 +151,49 @@ describe('engagement-poller command line', () => {
     const io2 = memoryIo();
     expect(await runCli(['register', '--client', 'acme'], io2)).toBe(2);
     expect(io2.stderr.join('')).toContain('--platform');
+  });
+
+  it('registers every resource of a file (as the simulator writes it), all or none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ep-cli-'));
+    try {
+      const good = [
+        { clientId: 'filer', platform: 'x', resourceType: 'mentions', resourceId: '2244994945' },
+        { clientId: 'filer', platform: 'linkedin', resourceType: 'inbox' },
+      ];
+      const bad = [...good, { clientId: 'filer', platform: 'tiktok', resourceType: 'comments' }];
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
+      writeFileSync(join(dir, 'good.json'), JSON.stringify({ resources: good }));
+      writeFileSync(join(dir, 'broken.json'), '{');
+      const env = { REDIS_URL: testRedisUrl(), EP_PREFIX: prefix };
+
+      const rejected = memoryIo(env);
+      expect(await runCli(['register', '--file', join(dir, 'bad.json')], rejected)).toBe(2);
+      expect(rejected.stderr.join('')).toMatch(/resources\[2\]\.resourceId/);
+      const redis = connectTestRedis();
+      const store = new PollingStateStore({ redis, prefix });
+      try {
+        expect(await store.listByClient('filer')).toEqual([]); // one invalid entry: none registered
+
+        const first = memoryIo(env);
+        expect(await runCli(['register', '--file', join(dir, 'good.json')], first)).toBe(0);
+        expect(first.stdout.join('')).toContain('registered 2 new, 0 already registered');
+        const again = memoryIo(env);
+        expect(await runCli(['register', '--file', join(dir, 'good.json')], again)).toBe(0);
+        expect(again.stdout.join('')).toContain('registered 0 new, 2 already registered');
+        expect(await store.listByClient('filer')).toHaveLength(2);
+      } finally {
+        await redis.quit();
+      }
+
+      const broken = memoryIo(env);
+      expect(await runCli(['register', '--file', join(dir, 'broken.json')], broken)).toBe(2);
+      expect(broken.stderr.join('')).toContain('is not JSON');
+      const both = memoryIo(env);
+      const args = ['register', '--file', join(dir, 'good.json'), '--client', 'filer'];
+      expect(await runCli(args, both)).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('registers, lists, resumes, polls now and unregisters a resource', async () => {

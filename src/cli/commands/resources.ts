@@ -3,7 +3,9 @@
  * register, unregister, status, resume and poll-now. Each takes the services a runtime hands over
  * and returns its exit code.
  */
-import { CorruptStateError } from '../../domain/errors.js';
+import { readFileSync } from 'node:fs';
+import { CorruptStateError, ValidationError } from '../../domain/errors.js';
+import { validateResourceRef, type ValidResourceRef } from '../../domain/resource.js';
 import { PLATFORMS, type Platform, type ResourceType } from '../../domain/platform.js';
 import {
   isSchedulable,
@@ -46,6 +48,59 @@ export async function registerResource(
   const { created, state } = await services.scheduler.registerPollableResource(refOf(args));
   io.out(
     `${created ? 'registered' : 'already registered'} ${describe(state)} for ${state.clientId}: ${state.id}\n`,
+  );
+  return 0;
+}
+
+/**
+ * `register --file F`: every resource of a JSON file (`[ref, …]` or `{ "resources": [ref, …] }`,
+ * as `simulator --resources-file` writes it; a ref is `{ clientId, platform, resourceType,
+ * resourceId? }`). All are validated first: one invalid entry registers none, and every invalid
+ * entry is named. Idempotent, like `register`.
+ */
+export async function registerResourcesFromFile(
+  services: ResourceServices,
+  file: string,
+  io: CliIo,
+): Promise<number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = err instanceof SyntaxError ? 'is not JSON' : 'cannot be read';
+    throw new CliExit(EXIT_USAGE, `${file} ${why}`);
+  }
+  const list = Array.isArray(value) ? value : (value as { resources?: unknown } | null)?.resources;
+  if (!Array.isArray(list)) {
+    throw new CliExit(
+      EXIT_USAGE,
+      `${file}: expected [resource, …] or { "resources": [resource, …] }`,
+    );
+  }
+  const refs: ValidResourceRef[] = [];
+  const problems: string[] = [];
+  list.forEach((entry, i) => {
+    try {
+      refs.push(validateResourceRef(entry));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      problems.push(
+        ...err.issues.map((issue) => `${file}: resources[${i}].${issue.field} ${issue.reason}`),
+      );
+    }
+  });
+  if (problems.length > 0) {
+    throw new CliExit(EXIT_USAGE, `nothing registered:\n${problems.join('\n')}`);
+  }
+  let created = 0;
+  for (let i = 0; i < refs.length; i += 100) {
+    const results = await Promise.all(
+      refs.slice(i, i + 100).map((ref) => services.scheduler.registerPollableResource(ref)),
+    );
+    created += results.filter((r) => r.created).length;
+  }
+  io.out(
+    `registered ${created} new, ${refs.length - created} already registered (${refs.length} in ${file})\n`,
   );
   return 0;
 }
