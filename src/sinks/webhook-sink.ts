@@ -195,6 +195,17 @@ export class WebhookSink implements Sink {
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const ts = Math.floor(this.#o.nowS?.() ?? this.#nowMs() / 1000);
+      // A request's own controller, timer and stop link, all released in `finally`. Not
+      // AbortSignal.any([AbortSignal.timeout(…), stop]): on Node 20 the timeout signal inside it can
+      // be garbage-collected and never fire (nodejs/node#57736), leaving a hung request hung.
+      const request = new AbortController();
+      const onStop = (): void => request.abort(this.#stop.signal.reason);
+      this.#stop.signal.addEventListener('abort', onStop, { once: true });
+      const timeoutMs = this.#o.timeoutMs ?? 10_000;
+      const timer = setTimeout(
+        () => request.abort(new Error(`no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       try {
         const res = await this.#fetch(this.#o.url, {
           method: 'POST',
@@ -205,10 +216,7 @@ export class WebhookSink implements Sink {
             'x-engagement-signature': `sha256=${signWebhookBody(this.#o.secret, ts, body)}`,
           },
           body,
-          signal: AbortSignal.any([
-            AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
-            this.#stop.signal,
-          ]),
+          signal: request.signal,
         });
         await res.body?.cancel();
         if (res.ok) return { ok: true };
@@ -218,6 +226,12 @@ export class WebhookSink implements Sink {
         }
       } catch (err) {
         reason = err instanceof Error ? err.message : String(err);
+        if (request.signal.aborted && request.signal.reason instanceof Error) {
+          reason = request.signal.reason.message;
+        }
+      } finally {
+        clearTimeout(timer);
+        this.#stop.signal.removeEventListener('abort', onStop);
       }
       if (this.#stop.signal.aborted) break;
       if (attempt < attempts) {

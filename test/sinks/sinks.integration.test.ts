@@ -1,9 +1,13 @@
 /** Outbox relay and sinks against real Redis, real BullMQ and a real local HTTP endpoint. */
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { promisify } from 'node:util';
 import { PassThrough } from 'node:stream';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const run = promisify(execFile);
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PollEvent } from '../../src/domain/poll-event.js';
@@ -380,6 +384,18 @@ describe('WebhookSink', () => {
       WebhookUnavailableError,
     );
     expect(dead).toEqual([]);
+  });
+
+  it('times out a request the endpoint never answers, even under garbage collection', async () => {
+    // In a child process with --expose-gc: the probe collects garbage while its request hangs.
+    const probe = join(import.meta.dirname, '..', 'helpers', 'webhook-hang-probe.ts');
+    const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', probe], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      timeout: 20_000,
+    });
+    const outcome = JSON.parse(stdout.trim()) as { rejected: boolean; message: string };
+    expect(outcome.rejected).toBe(true);
+    expect(outcome.message).toMatch(/no answer within 300 ms/);
   });
 
   it('lets a relay stop while its webhook waits between retries; the batch stays pending', async () => {
