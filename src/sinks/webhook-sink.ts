@@ -194,6 +194,7 @@ export class WebhookSink implements Sink {
     const body = JSON.stringify(event);
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.#stop.signal.aborted) break; // stopping: no new request
       const ts = Math.floor(this.#o.nowS?.() ?? this.#nowMs() / 1000);
       // A request's own controller, timer and stop link, all released in `finally`. Not
       // AbortSignal.any([AbortSignal.timeout(…), stop]): on Node 20 the timeout signal inside it can
