@@ -2,7 +2,8 @@
  * A sink that POSTs each event to a webhook, signed with HMAC-SHA256, retried with exponential
  * backoff. An event the endpoint still refuses after `maxAttempts` attempts (counted across
  * delivery rounds) goes to a dead-letter list (a callback the runtime backs with Redis), but only
- * once the endpoint has accepted the next event: an endpoint that refuses everything (down, wrong
+ * once the endpoint has accepted the next event of the batch, or (alone in its batch) any event
+ * since this one first failed: an endpoint that refuses everything (down, wrong
  * URL, wrong secret) is an outage, not a bad event, so the batch is handed back to the relay (it
  * stays pending in the outbox) and the sink pauses, failing fast, for a growing interval instead of
  * dead-lettering the whole backlog one event at a time.
@@ -84,8 +85,10 @@ export class WebhookSink implements Sink {
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #nowMs: () => number;
-  /** Failed attempts so far of events not yet delivered. */
-  readonly #failures = new Map<string, number>();
+  /** Failed attempts so far of events not yet delivered, and when the first failed. */
+  readonly #failures = new Map<string, { count: number; firstFailedMs: number }>();
+  /** When the endpoint last accepted an event. */
+  #lastAcceptedMs = -1;
   readonly #stop = new AbortController();
   #pausedUntilMs = 0;
   #failedRounds = 0;
@@ -125,10 +128,14 @@ export class WebhookSink implements Sink {
         continue;
       }
       // A permanent refusal (a 4xx) will not get better by retrying: it counts as all attempts.
-      const total = result.permanent ? max : (this.#failures.get(event.id) ?? 0) + result.attempts;
-      this.#track(event.id, total);
+      const before = this.#failures.get(event.id);
+      const total = result.permanent ? max : (before?.count ?? 0) + result.attempts;
+      const firstFailedMs = before?.firstFailedMs ?? this.#nowMs();
+      this.#track(event.id, total, firstFailedMs);
       if (total >= max) {
-        // A bad event or an outage? The next event tells: if the endpoint takes it, this one is bad.
+        // A bad event or an outage? If the endpoint takes other events, this one is bad: the next
+        // event of the batch is tried once; without one, any event accepted since this one first
+        // failed tells (an event alone in its batch, on a quiet partition, is not held forever).
         const next = events[i + 1];
         const probe = next === undefined ? null : await this.#attempt(next, 1);
         if (this.#stop.signal.aborted) throw stopping();
@@ -142,7 +149,18 @@ export class WebhookSink implements Sink {
           i++;
           continue;
         }
-        if (next !== undefined) this.#track(next.id, (this.#failures.get(next.id) ?? 0) + 1);
+        if (next === undefined && this.#lastAcceptedMs > firstFailedMs) {
+          await this.#o.deadLetter(
+            event,
+            `${result.reason} (${total} failed attempts; the endpoint has accepted other events since)`,
+          );
+          this.#failures.delete(event.id);
+          continue;
+        }
+        if (next !== undefined) {
+          const n = this.#failures.get(next.id);
+          this.#track(next.id, (n?.count ?? 0) + 1, n?.firstFailedMs ?? this.#nowMs());
+        }
       }
       this.#pause(`${event.id}: ${result.reason}`);
       throw new WebhookUnavailableError(
@@ -155,11 +173,12 @@ export class WebhookSink implements Sink {
   #delivered(event: PollEvent): void {
     this.#failures.delete(event.id);
     this.#failedRounds = 0;
+    this.#lastAcceptedMs = this.#nowMs();
   }
 
-  #track(eventId: string, count: number): void {
+  #track(eventId: string, count: number, firstFailedMs: number): void {
     this.#failures.delete(eventId);
-    this.#failures.set(eventId, count);
+    this.#failures.set(eventId, { count, firstFailedMs });
     if (this.#failures.size > MAX_TRACKED) {
       const oldest = this.#failures.keys().next().value;
       if (oldest !== undefined) this.#failures.delete(oldest);

@@ -450,4 +450,24 @@ describe('WebhookSink', () => {
     );
     expect(bodiesAt('/fail-14')).toEqual(['tiktok:15']);
   });
+
+  it('dead-letters a refused event that is alone in its batches once the endpoint accepts any other', async () => {
+    let nowMs = 3_000_000;
+    const dead: string[] = [];
+    const sink = new WebhookSink({
+      url: `${url}/reject-11`,
+      secret: 'k',
+      pauseMs: 10,
+      sleep: () => Promise.resolve(),
+      nowMs: () => nowMs,
+      deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
+    });
+    // Nothing accepted since it first failed: could be an outage, so it is held back.
+    await expect(sink.deliver([ev(11)])).rejects.toBeInstanceOf(WebhookUnavailableError);
+    nowMs += 10;
+    await sink.deliver([ev(16)]); // another partition's batch goes through
+    nowMs += 10;
+    await sink.deliver([ev(11)]); // the lone event again: now known to be the problem
+    expect(dead).toEqual(['tiktok:11']);
+  });
 });
