@@ -151,7 +151,9 @@ export type CommitPollResult =
       state: PollingState;
     }
   | { kind: 'conflict' }
-  | { kind: 'missing' };
+  | { kind: 'missing' }
+  /** The seen ledger's key holds another Redis type: nothing was written. */
+  | { kind: 'corrupt_ledger'; key: string; redisType: string };
 
 /** Outcome of a conditional save. */
 export type SaveOutcome = 'saved' | 'conflict' | 'missing';
@@ -595,6 +597,9 @@ export class PollingStateStore {
     );
     if (!Array.isArray(reply) || reply.length !== 4) {
       throw new Error(`commit-poll script returned an unexpected reply: ${JSON.stringify(reply)}`);
+    }
+    if (reply[0] === -2) {
+      return { kind: 'corrupt_ledger', key: this.keys.seen(state.id), redisType: String(reply[1]) };
     }
     const [status, emitted, duplicates, beyondHorizon] = reply as number[];
     if (status === 0) return { kind: 'conflict' };

@@ -157,7 +157,7 @@ export class PollProcessor {
         const committed = await this.#commit(state, next, next, null, jobId, true);
         this.#count(state, 'deferred');
         this.#o.metrics?.rateLimitDeferrals.inc({ platform: state.platform, scope: grant.scope });
-        if (committed === null) return { kind: 'skipped', reason: 'conflict' };
+        if ('skipped' in committed) return { kind: 'skipped', reason: committed.skipped };
         return { kind: 'deferred', retryInMs: grant.retryInMs, scope: grant.scope };
       }
 
@@ -208,7 +208,7 @@ export class PollProcessor {
       const stopping = this.#stopping;
       const release = walkDone || isLastAllowed || stopping;
       const committed = await this.#commit(state, ifNew, ifNone, result, jobId, release);
-      if (committed === null) return { kind: 'skipped', reason: 'conflict' };
+      if ('skipped' in committed) return { kind: 'skipped', reason: committed.skipped };
       emitted += committed.emitted;
       duplicates += committed.duplicates;
       state = committed.state;
@@ -279,7 +279,10 @@ export class PollProcessor {
     page: PageResult | null,
     jobId: string,
     release: boolean,
-  ): Promise<{ emitted: number; duplicates: number; state: PollingState } | null> {
+  ): Promise<
+    | { emitted: number; duplicates: number; state: PollingState }
+    | { skipped: 'conflict' | 'corrupt' }
+  > {
     const events = page?.events ?? [];
     const quarantined = page?.quarantined ?? [];
     const res = await withSpan(
@@ -298,13 +301,17 @@ export class PollProcessor {
           ...(this.#o.ledger !== undefined ? { ledger: this.#o.ledger } : {}),
         }),
     );
+    if (res.kind === 'corrupt_ledger') {
+      await this.#pauseForCorruptLedger(previous, res.key, res.redisType, jobId);
+      return { skipped: 'corrupt' };
+    }
     if (res.kind !== 'committed') {
       this.#o.logger?.warn(
         { ...logFields(previous, jobId), result: res.kind },
         'poll commit refused: the state changed or went away meanwhile',
       );
-      if (res.kind === 'conflict' || res.kind === 'missing') this.#count(previous, 'conflict');
-      return null;
+      this.#count(previous, 'conflict');
+      return { skipped: 'conflict' };
     }
     if (res.beyondHorizon > 0) {
       // Not emitted: older than what the ledger can still tell apart from an item already emitted.
@@ -321,6 +328,35 @@ export class PollProcessor {
       );
     }
     return res;
+  }
+
+  /**
+   * The state's seen ledger holds another Redis type, so nothing can be committed without risking
+   * repeats: pause the state (visible in status and why) with a message naming the key and the fix.
+   */
+  async #pauseForCorruptLedger(
+    state: PollingState,
+    key: string,
+    redisType: string,
+    jobId: string,
+  ): Promise<void> {
+    const message =
+      `dedupe ledger ${key} holds a Redis ${redisType}, not a sorted set: nothing was emitted; ` +
+      'delete that key (items it had recorded may then be emitted again) and resume the resource';
+    this.#o.logger?.error(logFields(state, jobId), message);
+    this.#count(state, 'corrupt');
+    await this.#o.store.releasePollLock(state.id, jobId);
+    await this.#o.store.saveIfVersion(
+      {
+        ...state,
+        status: 'paused',
+        lastError: message.slice(0, 1000),
+        lastErrorCode: null,
+        version: state.version + 1,
+        updatedAt: new Date(this.#o.clock.now()),
+      },
+      state.version,
+    );
   }
 
   async #skip(

@@ -246,6 +246,40 @@ describe('PollProcessor', () => {
     expect((await claim()).map((c) => c.state.id)).toEqual([s.id]);
   });
 
+  it('pauses a state whose seen ledger holds another Redis type, emitting nothing, naming the key', async () => {
+    const s = await register();
+    await redis.set(store.keys.seen(s.id), 'not a sorted set');
+    adapter.steps = [page([event('c1', '9', T0)], null, '9')];
+    expect(await processor.process(job(s), 'j1')).toEqual({ kind: 'skipped', reason: 'corrupt' });
+    expect(await outbox()).toEqual([]);
+    const after = (await store.get(s.id))!;
+    expect(after.status).toBe('paused');
+    expect(after.cursor).toBeNull(); // nothing committed: the page is fetched again later
+    expect(after.lastError).toContain(store.keys.seen(s.id));
+    expect(after.lastError).toMatch(/holds a Redis string, not a sorted set/);
+    expect(await redis.exists(store.keys.lock(s.id))).toBe(0);
+    // The operator's fix: delete the key, resume; the item is emitted then, once.
+    await redis.del(store.keys.seen(s.id));
+    await store.saveIfVersion(
+      { ...after, status: 'active', lastError: null, version: after.version + 1 },
+      after.version,
+    );
+    adapter.steps = [page([event('c1', '9', T0)], null, '9')];
+    expect(await processor.process(job(s, true), 'j2')).toMatchObject({
+      kind: 'polled',
+      emitted: 1,
+    });
+    expect(await outbox()).toEqual(['x:9']);
+  });
+
+  it('clears a lock key of another Redis type instead of failing on it', async () => {
+    const s = await register();
+    await redis.hset(store.keys.lock(s.id), 'junk', '1');
+    adapter.steps = [page([event('c1', '9', T0)], null, '9')];
+    expect(await processor.process(job(s), 'j1')).toMatchObject({ kind: 'polled', emitted: 1 });
+    expect(await redis.exists(store.keys.lock(s.id))).toBe(0);
+  });
+
   it('stops a walk at the next page boundary once asked to stop, and the next job continues it', async () => {
     const s = await register();
     adapter.steps = [

@@ -22,6 +22,12 @@ if stateType ~= 'string' and stateType ~= 'none' then
   return { 2, stateType }
 end
 
+-- A lock key of another Redis type is junk (locks are short-lived strings): clear it.
+local lockType = redis.call('TYPE', lockKey)['ok']
+if lockType ~= 'string' and lockType ~= 'none' then
+  redis.call('DEL', lockKey)
+end
+
 local holder = redis.call('GET', lockKey)
 if holder and holder ~= token then
   return { 0, false }

@@ -39,7 +39,8 @@
          emitted > 0, else ARGV[5]);
          { 0, 0, 0, 0 } version conflict, or the stored value is corrupt (not JSON, or another
                         Redis type than a string): nothing written;
-         { -1, 0, 0, 0 } the state no longer exists (nothing written).
+         { -1, 0, 0, 0 } the state no longer exists (nothing written);
+         { -2, <Redis type>, 0, 0 } the seen ledger holds another type (nothing written).
   Loops are bounded by n and q (the caller's page size).
 ]]
 local stateKey, dueKey, seenKey, outboxKey, quarantineKey, lockKey =
@@ -52,7 +53,8 @@ local token, release = ARGV[11], ARGV[12]
 local n, q = tonumber(ARGV[13]), tonumber(ARGV[14])
 
 local function releaseLock()
-  if release == '1' and token ~= '' and redis.call('GET', lockKey) == token then
+  if release == '1' and token ~= '' and redis.call('TYPE', lockKey)['ok'] == 'string'
+    and redis.call('GET', lockKey) == token then
     redis.call('DEL', lockKey)
   end
 end
@@ -73,6 +75,14 @@ local ok, decoded = pcall(cjson.decode, current)
 if not ok or type(decoded) ~= 'table' or tostring(decoded['version']) ~= expected then
   releaseLock()
   return { 0, 0, 0, 0 }
+end
+
+-- A seen ledger of another Redis type is corrupt: commit nothing (emitting without it could repeat
+-- events); the caller pauses the state naming the key.
+local seenType = redis.call('TYPE', seenKey)['ok']
+if seenType ~= 'zset' and seenType ~= 'none' then
+  releaseLock()
+  return { -2, seenType, 0, 0 }
 end
 
 local horizon = now - maxAge

@@ -8,7 +8,7 @@
   Reply: 1 released; 0 not held by this token.
 ]]
 local lockKey, token = KEYS[1], ARGV[1]
-if redis.call('GET', lockKey) == token then
+if redis.call('TYPE', lockKey)['ok'] == 'string' and redis.call('GET', lockKey) == token then
   return redis.call('DEL', lockKey)
 end
 return 0
