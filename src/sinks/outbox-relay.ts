@@ -56,12 +56,13 @@ export class OutboxRelay {
     this.#o = options;
     const base = options.group ?? 'relay';
     const used = new Map<string, number>();
-    this.#lanes = options.sinks.map((sink) => {
+    this.#lanes = options.sinks.map((sink, i) => {
       // Two sinks of one name (extra sinks in tests) still get a group each.
       const n = (used.get(sink.name) ?? 0) + 1;
       used.set(sink.name, n);
       const group = `${base}:${sink.name}${n > 1 ? `#${n}` : ''}`;
-      return new SinkLane(options, sink, group);
+      // Every lane reads every entry: the first lane alone sets unreadable ones aside (once).
+      return new SinkLane(options, sink, group, i === 0);
     });
   }
 
@@ -170,8 +171,16 @@ class SinkLane {
   #loop: Promise<void> | null = null;
   #groupsReady = false;
 
-  constructor(options: OutboxRelayOptions, sink: Sink, group: string) {
+  readonly #setsAsideUnreadable: boolean;
+
+  constructor(
+    options: OutboxRelayOptions,
+    sink: Sink,
+    group: string,
+    setsAsideUnreadable: boolean,
+  ) {
     this.#o = options;
+    this.#setsAsideUnreadable = setsAsideUnreadable;
     this.#sink = sink;
     this.group = group;
     this.#consumer = options.consumer ?? `relay-${process.pid}`;
@@ -285,8 +294,9 @@ class SinkLane {
     }
     // Unreadable entries are set aside (raw fields and reason, in the stream's own partition) in the
     // same transaction as the acknowledgement: nothing is dropped, nothing blocks the others.
+    const aside = this.#setsAsideUnreadable ? unreadable : [];
     const tx = this.#o.redis.multi();
-    for (const u of unreadable) {
+    for (const u of aside) {
       tx.xadd(
         unreadableKey(stream),
         'MAXLEN',
@@ -306,7 +316,7 @@ class SinkLane {
     tx.xack(stream, this.group, ...new Set(ids));
     const results = (await tx.exec()) ?? [];
     for (const [err] of results) if (err) throw err;
-    for (const u of unreadable) {
+    for (const u of aside) {
       this.#o.logger?.error(
         { stream, entryId: u.id, reason: u.reason, quarantine: unreadableKey(stream) },
         'unreadable outbox entry set aside',

@@ -212,18 +212,21 @@ describe('OutboxRelay', () => {
     const broken = await redis.xadd(stream, '*', 'id', 'x', 'event', '{broken');
     const invalid = await redis.xadd(stream, '*', 'id', 'y', 'event', '{"id":"y"}');
     const sink = new MemorySink();
+    const other = new MemorySink();
     const errors: Record<string, unknown>[] = [];
     const relay = new OutboxRelay({
       redis,
       streams,
-      sinks: [sink],
+      sinks: [sink, other], // two lanes read them: they are set aside once
       logger: { warn: () => {}, error: (o) => errors.push(o as Record<string, unknown>) },
     });
-    expect(await relay.runOnce()).toBe(1);
+    expect(await relay.runOnce()).toBe(2);
     expect(sink.delivered.map((e) => e.id)).toEqual(['tiktok:8']);
+    expect(other.delivered.map((e) => e.id)).toEqual(['tiktok:8']);
     expect(errors.map((e) => e['entryId'])).toEqual([broken, invalid]);
     // Nothing pending: the relay does not retry them forever, and nothing was dropped either.
     expect((await redis.xpending(stream, 'relay:memory'))[0]).toBe(0);
+    expect((await redis.xpending(stream, 'relay:memory#2'))[0]).toBe(0);
     const aside = await redis.xrange(unreadableKey(stream), '-', '+');
     expect(aside).toHaveLength(2);
     const fields = aside.map(([, f]) => Object.fromEntries(chunk(f)));
