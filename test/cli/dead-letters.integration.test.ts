@@ -14,26 +14,13 @@ import {
   testRedisUrl,
   uniquePrefix,
 } from '../helpers/redis.js';
+import { tiktokComment } from '../helpers/events.js';
 
 const SECRET = 'replay-secret-0123456789';
 const prefix = uniquePrefix('dl');
 const redis = connectTestRedis();
 
-const ev = (n: number): PollEvent => ({
-  id: `tiktok:c1:comments:${n}`,
-  platform: 'tiktok',
-  eventType: 'comment',
-  clientId: 'c1',
-  resource: { type: 'comments', id: '77' },
-  itemId: String(n),
-  postId: '77',
-  threadId: null,
-  parentId: null,
-  author: { platformId: 'u', displayName: null, username: 'u' },
-  content: `comment ${n}`,
-  timestamp: new Date(Date.UTC(2026, 0, 1) + n).toISOString(),
-  raw: { n },
-});
+const ev = (n: number): PollEvent => tiktokComment(n);
 
 let server: Server;
 let url = '';

@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { WebhookSink } from '../../src/sinks/webhook-sink.js';
+import { tiktokComment } from './events.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
@@ -26,28 +27,10 @@ const sink = new WebhookSink({
   deadLetter: () => Promise.resolve(),
 });
 const started = Date.now();
-const outcome = await sink
-  .deliver([
-    {
-      id: 'tiktok:c1:comments:1',
-      platform: 'tiktok',
-      eventType: 'comment',
-      clientId: 'c1',
-      resource: { type: 'comments', id: '77' },
-      itemId: '1',
-      postId: '77',
-      threadId: null,
-      parentId: null,
-      author: { platformId: null, displayName: null, username: null },
-      content: 'hi',
-      timestamp: new Date(0).toISOString(),
-      raw: {},
-    },
-  ])
-  .then(
-    () => ({ rejected: false, message: '' }),
-    (err: unknown) => ({ rejected: true, message: err instanceof Error ? err.message : '' }),
-  );
+const outcome = await sink.deliver([tiktokComment(1)]).then(
+  () => ({ rejected: false, message: '' }),
+  (err: unknown) => ({ rejected: true, message: err instanceof Error ? err.message : '' }),
+);
 clearInterval(collector);
 process.stdout.write(`${JSON.stringify({ ...outcome, elapsedMs: Date.now() - started })}\n`);
 server.closeAllConnections();

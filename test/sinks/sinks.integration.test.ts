@@ -27,22 +27,10 @@ import {
   testRedisUrl,
   uniquePrefix,
 } from '../helpers/redis.js';
+import { tiktokComment } from '../helpers/events.js';
 
-const ev = (n: number): PollEvent => ({
-  id: `tiktok:${n}`,
-  platform: 'tiktok',
-  eventType: 'comment',
-  clientId: 'c1',
-  resource: { type: 'comments', id: '77' },
-  itemId: String(n),
-  postId: '77',
-  threadId: null,
-  parentId: null,
-  author: { platformId: 'u', displayName: null, username: 'u' },
-  content: `comment ${n}`,
-  timestamp: new Date(Date.UTC(2026, 0, 1) + n).toISOString(),
-  raw: { n },
-});
+/** Short ids (`tiktok:<n>`) keep these tests' assertions readable. */
+const ev = (n: number): PollEvent => tiktokComment(n, `tiktok:${n}`);
 
 /** A flat [k1, v1, k2, v2, …] field list as pairs. */
 const chunk = (flat: string[]): [string, string][] =>
