@@ -269,6 +269,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     });
     const h = harness;
     await h.registerAll();
+    // Besides the random ones, a few faults for certain: every run shows failed polls recovering.
+    h.sim.faults.inject({ kind: '5xx', count: 2 });
+    h.sim.faults.inject({ kind: 'malformed', count: 1 });
     const startMs = Date.now();
     let drawn = 0;
     const draw = async () => {

@@ -195,7 +195,10 @@ export async function showStatus(
     iso(s.lastPolledAt),
     iso(s.nextPollAt),
     String(s.consecutiveErrors),
-    s.lastErrorCode ?? '-',
+    // The class and the message: a paused state's reason (a corrupt ledger, say) has no class.
+    s.lastError === null
+      ? (s.lastErrorCode ?? '-')
+      : `${s.lastErrorCode ?? 'error'}: ${truncate(s.lastError, 80)}`,
   ]);
   rows.push(...corruptRows);
   const header = [
