@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { PollEventSchema, type PollEvent } from '../domain/poll-event.js';
-import { webhookDeadLetterKey, WebhookSink } from './webhook-sink.js';
+import { webhookDeadLetterKey, WebhookSink, WebhookUnavailableError } from './webhook-sink.js';
 
 /** One dead letter; `event` is null when the entry cannot be read. */
 export interface DeadLetter {
@@ -97,9 +97,10 @@ export class WebhookDeadLetters {
         try {
           await sink.deliver([entry.event]);
         } catch (err) {
+          const answer = err instanceof WebhookUnavailableError ? err.answer : null;
           result.refused = {
             eventId: entry.event.id,
-            reason: err instanceof Error ? err.message : String(err),
+            reason: answer ?? (err instanceof Error ? err.message : String(err)),
           };
           break;
         }

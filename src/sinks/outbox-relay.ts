@@ -255,6 +255,8 @@ class SinkLane {
   async #deliver(stream: string, entries: StreamEntry[]): Promise<number> {
     const events: PollEvent[] = [];
     const ids: string[] = [];
+    /** Entry id → its event's id (readable entries). */
+    const eventIdOfEntry = new Map<string, string>();
     const unreadable: { id: string; fields: string[]; reason: string }[] = [];
     for (const [id, fields] of entries) {
       ids.push(id);
@@ -263,6 +265,7 @@ class SinkLane {
       const parsed = value === undefined ? null : PollEventSchema.safeParse(value);
       if (parsed?.success) {
         events.push(parsed.data);
+        eventIdOfEntry.set(id, parsed.data.id);
         continue;
       }
       let reason: string;
@@ -289,6 +292,14 @@ class SinkLane {
           { sink: sink.name, stream, err: (err as Error).message },
           'sink delivery failed; will retry',
         );
+      }
+      // What the sink took (or dead-lettered) before it failed is acknowledged: only the rest is
+      // delivered again, and nothing is dead-lettered twice.
+      const handled = handledOf(err);
+      const done = ids.filter((id) => handled.has(eventIdOfEntry.get(id) ?? ''));
+      if (done.length > 0) {
+        await this.#o.redis.xack(stream, this.group, ...done);
+        this.#o.metrics?.relayDelivered.inc({ sink: sink.name }, handled.size);
       }
       return 0;
     }
@@ -358,6 +369,12 @@ class SinkLane {
   isRunning(): boolean {
     return this.#running;
   }
+}
+
+/** The event ids a failed delivery says it handled (see Sink.deliver). */
+function handledOf(err: unknown): Set<string> {
+  const handled = (err as { handled?: unknown } | null)?.handled;
+  return new Set(Array.isArray(handled) ? handled.filter((x) => typeof x === 'string') : []);
 }
 
 function fieldOf(fields: string[], name: string): string | undefined {

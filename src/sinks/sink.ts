@@ -10,7 +10,9 @@ export interface Sink {
   readonly name: string;
   /**
    * Deliver a batch. Resolve when every event is durably handed over (or dead-lettered by the sink's
-   * own policy); reject to have the relay retry the whole batch later.
+   * own policy); reject to have the relay retry the batch later. A rejection whose error has
+   * `handled: readonly string[]` (ids of the events already handed over or dead-lettered) has those
+   * acknowledged, so that only the rest is delivered again.
    */
   deliver(events: readonly PollEvent[]): Promise<void>;
   /**

@@ -54,13 +54,21 @@ export class WebhookUnavailableError extends Error {
   constructor(
     message: string,
     readonly quiet: boolean,
+    /** Ids of the batch's events delivered or dead-lettered before the refusal. */
+    readonly handled: readonly string[] = [],
+    /** The endpoint's answer to the refused event (`HTTP 503`, a network error), when one was. */
+    readonly answer: string | null = null,
   ) {
     super(message);
   }
 }
 
-function stopping(): WebhookUnavailableError {
-  return new WebhookUnavailableError('webhook sink stopping: the batch stays pending', true);
+function stopping(handled: readonly string[] = []): WebhookUnavailableError {
+  return new WebhookUnavailableError(
+    'webhook sink stopping: the rest stays pending',
+    true,
+    handled,
+  );
 }
 
 /** The list of events the webhook sink gave up on: `<prefix>:webhook-dead-letter`. */
@@ -119,12 +127,14 @@ export class WebhookSink implements Sink {
       );
     }
     const max = this.#o.maxAttempts ?? 8;
+    const handled: string[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as PollEvent;
       const result = await this.#attempt(event, this.#o.attemptsPerRound ?? 3);
-      if (this.#stop.signal.aborted) throw stopping();
+      if (this.#stop.signal.aborted) throw stopping(handled);
       if (result.ok) {
         this.#delivered(event);
+        handled.push(event.id);
         continue;
       }
       // A permanent refusal (a 4xx) will not get better by retrying: it counts as all attempts.
@@ -138,7 +148,6 @@ export class WebhookSink implements Sink {
         // failed tells (an event alone in its batch, on a quiet partition, is not held forever).
         const next = events[i + 1];
         const probe = next === undefined ? null : await this.#attempt(next, 1);
-        if (this.#stop.signal.aborted) throw stopping();
         if (next !== undefined && probe?.ok === true) {
           await this.#o.deadLetter(
             event,
@@ -146,15 +155,18 @@ export class WebhookSink implements Sink {
           );
           this.#failures.delete(event.id);
           this.#delivered(next);
+          handled.push(event.id, next.id);
           i++;
           continue;
         }
+        if (this.#stop.signal.aborted) throw stopping(handled);
         if (next === undefined && this.#lastAcceptedMs > firstFailedMs) {
           await this.#o.deadLetter(
             event,
             `${result.reason} (${total} failed attempts; the endpoint has accepted other events since)`,
           );
           this.#failures.delete(event.id);
+          handled.push(event.id);
           continue;
         }
         if (next !== undefined) {
@@ -166,6 +178,8 @@ export class WebhookSink implements Sink {
       throw new WebhookUnavailableError(
         `webhook refused ${event.id} (${result.reason}; ${total} failed attempt(s) so far); pausing until ${new Date(this.#pausedUntilMs).toISOString()}`,
         false,
+        handled,
+        result.reason,
       );
     }
   }

@@ -302,6 +302,8 @@ describe('WebhookSink', () => {
         }
         if (req.url === '/reject-11' && id === 'tiktok:11') return void res.writeHead(400).end();
         if (req.url === '/fail-14' && id === 'tiktok:14') return void res.writeHead(500).end();
+        if (req.url === '/mixed' && id === 'tiktok:30') return void res.writeHead(400).end();
+        if (req.url === '/mixed' && id === 'tiktok:32') return void res.writeHead(503).end();
         received.push({ url: req.url ?? '', headers: req.headers, body });
         res.writeHead(204).end();
       });
@@ -440,6 +442,30 @@ describe('WebhookSink', () => {
       /HTTP 500 \(4 failed attempts; the endpoint accepted the next event\)/,
     );
     expect(bodiesAt('/fail-14')).toEqual(['tiktok:15']);
+  });
+
+  it('acknowledges what a failed batch delivered or dead-lettered: only the rest is tried again', async () => {
+    let nowMs = 4_000_000;
+    const streams = await streamsWith([[ev(30), ev(31), ev(32)]]);
+    const stream = streams[0]!;
+    const dead: string[] = [];
+    const webhook = new WebhookSink({
+      url: `${url}/mixed`, // 30: 400 (dead-lettered once 31 is accepted), 31: ok, 32: 503
+      secret: 'k',
+      pauseMs: 10,
+      sleep: () => Promise.resolve(),
+      nowMs: () => nowMs,
+      deadLetter: (e) => (dead.push(e.id), Promise.resolve()),
+    });
+    const relay = new OutboxRelay({ redis, streams, sinks: [webhook], claimIdleMs: 0 });
+    expect(await relay.runOnce()).toBe(0);
+    expect(dead).toEqual(['tiktok:30']);
+    expect(bodiesAt('/mixed')).toEqual(['tiktok:31']);
+    expect((await redis.xpending(stream, 'relay:webhook'))[0]).toBe(1); // 32 only
+    nowMs += 1_000; // past the pause
+    expect(await relay.runOnce()).toBe(0);
+    expect(dead).toEqual(['tiktok:30']); // not dead-lettered again
+    expect(bodiesAt('/mixed')).toEqual(['tiktok:31']); // not delivered again
   });
 
   it('dead-letters a refused event that is alone in its batches once the endpoint accepts any other', async () => {
