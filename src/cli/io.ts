@@ -57,6 +57,7 @@ export function loadCliConfig(io: CliIo, file: string | undefined): Config {
 
 /** Turns a ValidationError (bad resource reference) into exit 2 naming each field. */
 export function usageErrorOf(err: unknown): unknown {
+  if (err instanceof ConfigError) return new CliExit(EXIT_USAGE, err.message);
   if (err instanceof ValidationError) {
     const lines = err.issues.map((i) => `  - ${i.field}: ${i.reason}`);
     return new CliExit(EXIT_USAGE, `Invalid arguments:\n${lines.join('\n')}`);
@@ -75,6 +76,8 @@ export async function withServices<T>(config: Config, fn: (rt: Runtime) => Promi
     // Synchronous: a warning (a corrupt state met, say) is a whole line on standard error written
     // when it happens, not flushed at exit after (and run into) the command's own output.
     logger: createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) }),
+  }).catch((err: unknown) => {
+    throw usageErrorOf(err);
   });
   try {
     return await fn(rt);

@@ -20,6 +20,7 @@ import type { CredentialProvider, PlatformAdapter } from '../platforms/connector
 import { createPlatformAdapters } from '../platforms/index.js';
 import { RedisRateLimiter } from '../rate-limit/redis-rate-limiter.js';
 import { PollingScheduler } from '../scheduler/polling-scheduler.js';
+import { ConfigError } from '../config/load-config.js';
 import { WebhookDeadLetters } from '../sinks/dead-letters.js';
 import { JsonLinesSink } from '../sinks/jsonl-sink.js';
 import { OutboxRelay } from '../sinks/outbox-relay.js';
@@ -144,6 +145,16 @@ async function assembleRuntime(
     partitions: config.redis.partitions,
     onCorrupt: (err) => logger.error({ key: err.key, err: err.message }, 'corrupt value skipped'),
   });
+  const recorded = await store.recordedPartitions();
+  if (recorded !== config.redis.partitions) {
+    throw new ConfigError([
+      {
+        path: 'redis.partitions',
+        source: 'EP_PARTITIONS',
+        reason: `is ${config.redis.partitions}, but the data under prefix "${prefix}" was written with ${recorded} partitions; every process of a deployment must use ${recorded} (another count needs a migration)`,
+      },
+    ]);
+  }
   const limiter = new RedisRateLimiter({
     // The deployment's prefix and registry always win over anything in EP_RATE_LIMITS.
     ...(config.rateLimits ?? {}),

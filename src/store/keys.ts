@@ -55,6 +55,11 @@ export class StoreKeys {
     return `${this.prefix}:{${partition}}`;
   }
 
+  /** `<prefix>:layout` — the deployment's layout as first recorded (its partition count). */
+  layout(): string {
+    return `${this.prefix}:layout`;
+  }
+
   state(stateId: string): string {
     return `${this.base(this.partitionOf(stateId))}:state:${stateId}`;
   }

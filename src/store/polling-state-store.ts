@@ -613,6 +613,21 @@ export class PollingStateStore {
     };
   }
 
+  /**
+   * The partition count this deployment's data was written with (`<prefix>:layout`), recording
+   * this store's when none is recorded yet. A process configured with another count would look for
+   * states in the wrong partitions (and register copies of them), so callers refuse to start.
+   */
+  async recordedPartitions(): Promise<number> {
+    const key = this.keys.layout();
+    const [, [, recorded]] = (await this.#redis
+      .multi()
+      .hsetnx(key, 'partitions', String(this.keys.partitions))
+      .hget(key, 'partitions')
+      .exec()) as [[Error | null, unknown], [Error | null, unknown]];
+    return Number(recorded);
+  }
+
   /** Release a poll lock if `lockToken` still holds it (a job that polled nothing). */
   async releasePollLock(stateId: string, lockToken: string): Promise<void> {
     if (!STATE_ID_PATTERN.test(stateId)) return;

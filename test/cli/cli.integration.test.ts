@@ -153,6 +153,22 @@ describe('engagement-poller command line', () => {
     expect(io2.stderr.join('')).toContain('--platform');
   });
 
+  it('refuses to run with another partition count than the deployment was written with', async () => {
+    const own = uniquePrefix('parts');
+    const env = { REDIS_URL: testRedisUrl(), EP_PREFIX: own };
+    try {
+      const first = memoryIo({ ...env, EP_PARTITIONS: '16' });
+      expect(await runCli(['status', '--client', 'acme'], first)).toBe(0);
+      const other = memoryIo({ ...env, EP_PARTITIONS: '8' });
+      expect(await runCli(['status', '--client', 'acme'], other)).toBe(2);
+      expect(other.stderr.join('')).toMatch(/EP_PARTITIONS.*is 8.*written with 16 partitions/s);
+    } finally {
+      const redis = connectTestRedis();
+      await deleteKeysWithPrefix(redis, `${own}:`);
+      await redis.quit();
+    }
+  });
+
   it('registers every resource of a file (as the simulator writes it), all or none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ep-cli-'));
     try {
