@@ -14,6 +14,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { PollingStateStore } from '../../src/store/polling-state-store.js';
 import {
   connectTestRedis,
+  deleteDeploymentKeys,
   deleteKeysWithPrefix,
   testRedisUrl,
   uniquePrefix,
@@ -64,8 +65,7 @@ function memoryIo(
 
 afterAll(async () => {
   const redis = connectTestRedis();
-  await deleteKeysWithPrefix(redis, `${prefix}:`);
-  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await deleteDeploymentKeys(redis, prefix);
   await redis.quit();
 });
 

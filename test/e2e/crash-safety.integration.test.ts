@@ -21,7 +21,7 @@ import { deriveStateId } from '../../src/domain/resource.js';
 import { bullPrefix, POLL_QUEUE } from '../../src/worker/jobs.js';
 import {
   connectTestRedis,
-  deleteKeysWithPrefix,
+  deleteDeploymentKeys,
   testRedisUrl,
   uniquePrefix,
 } from '../helpers/redis.js';
@@ -52,8 +52,7 @@ afterEach(async () => {
   await harness?.close();
   harness = null;
   const redis = connectTestRedis();
-  await deleteKeysWithPrefix(redis, `${prefix}:`);
-  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await deleteDeploymentKeys(redis, prefix);
   await redis.quit();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
   dir = '';

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { startHarness, type Harness } from '../../src/demo/harness.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import {
-  deleteKeysWithPrefix,
+  deleteDeploymentKeys,
   connectTestRedis,
   testRedisUrl,
   uniquePrefix,
@@ -20,8 +20,7 @@ afterEach(async () => {
   await harness?.close();
   harness = null;
   const redis = connectTestRedis();
-  await deleteKeysWithPrefix(redis, `${prefix}:`);
-  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await deleteDeploymentKeys(redis, prefix);
   await redis.quit();
 });
 

@@ -25,7 +25,7 @@ import { bullPrefix, POLL_QUEUE } from '../../src/worker/jobs.js';
 import type { PollOutcome } from '../../src/worker/poll-processor.js';
 import {
   connectTestRedis,
-  deleteKeysWithPrefix,
+  deleteDeploymentKeys,
   testRedisUrl,
   uniquePrefix,
 } from '../helpers/redis.js';
@@ -58,8 +58,7 @@ afterEach(async () => {
   await harness?.close();
   harness = null;
   const redis = connectTestRedis();
-  await deleteKeysWithPrefix(redis, `${prefix}:`);
-  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await deleteDeploymentKeys(redis, prefix);
   await redis.quit();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
   dir = '';

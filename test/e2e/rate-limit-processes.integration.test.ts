@@ -19,7 +19,7 @@ import { effectiveLimit } from '../../src/rate-limit/budgets.js';
 import type { RequestLogEntry } from '../../src/simulator/index.js';
 import {
   connectTestRedis,
-  deleteKeysWithPrefix,
+  deleteDeploymentKeys,
   testRedisUrl,
   uniquePrefix,
 } from '../helpers/redis.js';
@@ -47,8 +47,7 @@ afterEach(async () => {
   await harness?.close();
   harness = null;
   const redis = connectTestRedis();
-  await deleteKeysWithPrefix(redis, `${prefix}:`);
-  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await deleteDeploymentKeys(redis, prefix);
   await redis.quit();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
   dir = '';

@@ -22,6 +22,14 @@ export function connectTestRedis(): Redis {
 }
 
 /** Delete every key that starts with `prefix` (SCAN is fine here: tests only, never a hot path). */
+/** Delete a test deployment's keys: its own (`<prefix>:…`) and its BullMQ queues' (`{<prefix>:bull}…`). */
+export async function deleteDeploymentKeys(redis: Redis, prefix: string): Promise<number> {
+  return (
+    (await deleteKeysWithPrefix(redis, `${prefix}:`)) +
+    (await deleteKeysWithPrefix(redis, `{${prefix}:bull}`))
+  );
+}
+
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';
   let deleted = 0;

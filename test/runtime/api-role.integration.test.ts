@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { installSignalHandlers, startRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import {
   connectTestRedis,
-  deleteKeysWithPrefix,
+  deleteDeploymentKeys,
   testRedisUrl,
   uniquePrefix,
 } from '../helpers/redis.js';
@@ -23,8 +23,7 @@ afterEach(async () => {
   await runtime?.close();
   runtime = null;
   const redis = connectTestRedis();
-  await deleteKeysWithPrefix(redis, `${prefix}:`);
-  await deleteKeysWithPrefix(redis, `{${prefix}:bull}`);
+  await deleteDeploymentKeys(redis, prefix);
   await redis.quit();
 });
 
