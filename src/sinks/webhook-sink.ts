@@ -131,12 +131,12 @@ export class WebhookSink implements Sink {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as PollEvent;
       const result = await this.#attempt(event, this.#o.attemptsPerRound ?? 3);
-      if (this.#stop.signal.aborted) throw stopping(handled);
       if (result.ok) {
         this.#delivered(event);
         handled.push(event.id);
         continue;
       }
+      if (this.#stop.signal.aborted) throw stopping(handled);
       // A permanent refusal (a 4xx) will not get better by retrying: it counts as all attempts.
       const before = this.#failures.get(event.id);
       const total = result.permanent ? max : (before?.count ?? 0) + result.attempts;
